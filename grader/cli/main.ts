@@ -1,0 +1,166 @@
+// dlgrade: grade TensorFlow.js deep-learning submissions in a sandbox.
+import { availableParallelism } from 'node:os';
+import { readdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { discoverSubmissions } from '../grade/discover.ts';
+import { runBatch, type BatchSummary } from '../grade/run-batch.ts';
+import { consoleReporter, jsonLinesReporter, quietReporter } from '../report/console.ts';
+import { writeJunit } from '../report/junit.ts';
+import { detectIsolation } from '../sandbox/capabilities.ts';
+import { ASSIGNMENTS_DIR, REPO_ROOT, effectiveLimits, loadAssignment, loadDefaultLimits } from '../spec/load.ts';
+import { writeJsonAtomic } from '../util/fs.ts';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3, interrupted: 130 } as const;
+
+const HELP = `dlgrade — sandboxed autograder for TensorFlow.js deep-learning assignments
+
+Usage:
+  dlgrade check <assignment> <submission>          a student's self-check on the public validation set
+  dlgrade grade <assignment> <submission|folder>…  grade submissions (a folder of them is a class)
+  dlgrade list                                     the assignments
+  dlgrade info                                     what this machine's sandbox can use
+
+<assignment> is an id from assignments/ (e.g. siamese-mnist) or a path to an assignment folder.
+A submission is a .ts/.js file or a folder with index.ts.
+
+Options:
+  --out <dir>             where results go (default results/<assignment> or results/check-<assignment>)
+  --junit <file>          also write JUnit XML
+  --json <file|->         also write the summary as JSON ('-' prints JSON lines events on stdout instead of text)
+  --concurrency <n>       submissions graded side by side (default ${Math.max(1, Math.min(2, availableParallelism()))})
+  --time-limit <s>        wall clock per submission (default from the assignment / limits.json)
+  --memory-limit <MiB>    memory per submission (likewise); raising either needs --force
+  --force                 allow limits above the assignment's
+  --no-resume             grade everything again, ignoring earlier results in --out
+  --backend <name>        auto (default), wasm, cpu or tensorflow (needs --allow-native)
+  --allow-native          allow @tensorflow/tfjs-node's native addon (weakens the sandbox)
+  --data-dir <dir>        folder with the dataset's IDX files (default: the packaged copy)
+  --cache-dir <dir>       dataset cache and job folders (default $DLGRADE_CACHE_DIR or .dlgrade-cache)
+  --allow-no-network-isolation   grade even where no network namespace can be made (unsafe)
+  --keep-job-dirs         keep each submission's job folder for debugging
+  -q, --quiet             print only the summary line
+  -h, --help              this help
+  -v, --version
+
+Exit codes: 0 every submission passed; 1 some submission did not pass; 2 bad usage or bad assignment/limits
+file; 3 the sandbox cannot be set up safely here; 130 interrupted (run again to resume).
+Verdicts: PASS, FAIL (a rubric threshold missed), TIME_LIMIT, MEMORY_LIMIT, CRASH (threw or died),
+BAD_SUBMISSION (does not compile/load, wrong exports, batch size over the limit), BAD_OUTPUT (wrong
+shape, NaN). Every result records the backend, versions, seed, dataset checksum, time and peak memory.
+`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' }, junit: { type: 'string' }, json: { type: 'string' },
+        concurrency: { type: 'string' }, 'time-limit': { type: 'string' }, 'memory-limit': { type: 'string' },
+        force: { type: 'boolean' }, 'no-resume': { type: 'boolean' }, backend: { type: 'string' },
+        'allow-native': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'cache-dir': { type: 'string' },
+        'allow-no-network-isolation': { type: 'boolean' }, 'keep-job-dirs': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`dlgrade: ${(e as Error).message}\nRun dlgrade --help for usage.\n`);
+    return EXIT.usage;
+  }
+  const { values: v, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (v.version) { process.stdout.write(`${(await import('../../package.json', { with: { type: 'json' } })).default.version}\n`); return EXIT.ok; }
+  if (v.help || !command) { process.stdout.write(HELP); return command || v.help ? EXIT.ok : EXIT.usage; }
+  try {
+    switch (command) {
+      case 'list': return listAssignments();
+      case 'info': process.stdout.write(JSON.stringify(detectIsolation(), null, 2) + '\n'); return EXIT.ok;
+      case 'grade':
+      case 'check': return await grade(command, rest, v);
+      default: throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (e) {
+    process.stderr.write(`dlgrade: ${(e as Error).message}\n`);
+    if (e instanceof UsageError) process.stderr.write('Run dlgrade --help for usage.\n');
+    return EXIT.usage;
+  }
+}
+
+function listAssignments(): number {
+  for (const id of readdirSync(ASSIGNMENTS_DIR).sort()) {
+    if (!existsSync(join(ASSIGNMENTS_DIR, id, 'assignment.json'))) continue;
+    const a = loadAssignment(id);
+    process.stdout.write(`${id.padEnd(24)} ${a.spec.title}  (${a.spec.source})\n`);
+  }
+  return EXIT.ok;
+}
+
+function positiveInt(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, string | boolean | undefined>): Promise<number> {
+  const [assignmentRef, ...subs] = args;
+  if (!assignmentRef || subs.length === 0) throw new UsageError(`${mode} needs an assignment and ${mode === 'check' ? 'a submission' : 'at least one submission'}`);
+  if (mode === 'check' && subs.length > 1) throw new UsageError('check takes one submission');
+  const assignment = loadAssignment(assignmentRef);
+  const limits = effectiveLimits(loadDefaultLimits(), assignment, {
+    timeLimitSec: positiveInt('time-limit', v['time-limit'] as string | undefined),
+    memoryLimitMiB: positiveInt('memory-limit', v['memory-limit'] as string | undefined),
+    force: !!v.force,
+  });
+  const backend = (v.backend as string | undefined) ?? 'auto';
+  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) throw new UsageError(`--backend must be auto, wasm, cpu or tensorflow, got "${backend}"`);
+  if (backend === 'tensorflow' && !v['allow-native']) throw new UsageError('--backend tensorflow needs --allow-native (the native addon runs outside Node\'s permission model)');
+  const concurrency = positiveInt('concurrency', v.concurrency as string | undefined) ?? Math.max(1, Math.min(2, availableParallelism()));
+  const isolation = detectIsolation();
+  if (isolation.network === 'none' && !v['allow-no-network-isolation']) {
+    process.stderr.write(`dlgrade: cannot isolate submissions from the network on this machine (${isolation.notes.join('; ')}).\n` +
+      'Refusing to run untrusted code with network access; pass --allow-no-network-isolation to grade anyway.\n');
+    return EXIT.environment;
+  }
+  const submissions = discoverSubmissions(subs);
+  if (submissions.length === 0) throw new UsageError(`no submissions found in ${subs.join(', ')}`);
+  const outDir = resolve((v.out as string | undefined) ?? join('results', mode === 'check' ? `check-${assignment.spec.id}` : assignment.spec.id));
+  const jsonOut = v.json as string | undefined;
+  const reporter = jsonOut === '-' ? jsonLinesReporter() : v.quiet ? quietReporter() : consoleReporter();
+
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) { process.stderr.write('\ndlgrade: stopping; finished results are kept (Ctrl-C again to kill at once)\n'); ac.abort(); }
+    else process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let summary: BatchSummary;
+  try {
+    summary = await runBatch({
+      assignment, submissions, mode, outDir, concurrency, limits,
+      cacheRoot: resolve((v['cache-dir'] as string | undefined) ?? process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache')),
+      dataDir: v['data-dir'] as string | undefined,
+      backend: backend as 'auto', allowNative: !!v['allow-native'], isolation,
+      resume: !v['no-resume'], keepJobDirs: !!v['keep-job-dirs'], reporter, signal: ac.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (v.junit) writeJunit(resolve(v.junit as string), summary);
+  if (jsonOut && jsonOut !== '-') writeJsonAtomic(resolve(jsonOut), summary);
+  if (v.quiet) process.stderr.write(`${summary.passed}/${summary.total} passed\n`);
+  if (summary.interrupted) return EXIT.interrupted;
+  return summary.passed === summary.total ? EXIT.ok : EXIT.failed;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/grader/cli/main.ts')) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,73 @@
+// Turns what the sandbox returned into a verdict. Runs in the trusted
+// grader: outputs are validated, then scored against labels kept here.
+import type { ValidateFunction } from 'ajv';
+import { compile } from '../spec/validate.ts';
+import type { Op, RubricItem } from '../spec/types.ts';
+import type { SandboxOutcome } from '../sandbox/run-sandboxed.ts';
+import type { PreparedTask } from '../tasks/types.ts';
+
+export type Verdict = 'PASS' | 'FAIL' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SUBMISSION' | 'BAD_OUTPUT' | 'ABORTED';
+
+export interface RubricResult extends RubricItem {
+  value: number | null;
+  passed: boolean;
+  /** e.g. "auc 0.9843 > 0.97" or "not measured: TIME_LIMIT" */
+  detail: string;
+}
+
+export interface Judgement {
+  verdict: Verdict;
+  reason?: string;
+  metrics: Record<string, number>;
+  rubric: RubricResult[];
+  points: number;
+  maxPoints: number;
+}
+
+const compare: Record<Op, (a: number, b: number) => boolean> = {
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+};
+
+export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: RubricItem[]): Judgement {
+  const maxPoints = rubric.reduce((s, r) => s + r.points, 0);
+  const unmeasured = (verdict: Verdict, reason?: string): Judgement => ({
+    verdict,
+    reason,
+    metrics: {},
+    rubric: rubric.map((r) => ({ ...r, value: null, passed: false, detail: `not measured: ${verdict}` })),
+    points: 0,
+    maxPoints,
+  });
+  if (outcome.status !== 'OK') return unmeasured(outcome.status, outcome.reason);
+  const validate: ValidateFunction = compile(prepared.outputSchema);
+  if (!validate(outcome.outputs)) {
+    const e = validate.errors?.[0];
+    const nonFinite = JSON.stringify(outcome.outputs ?? null).includes('null');
+    return unmeasured('BAD_OUTPUT', `outputs ${e?.instancePath || ''} ${e?.message ?? 'invalid'}${nonFinite ? ' (NaN or Infinity in the outputs?)' : ''}`.trim());
+  }
+  try {
+    prepared.checkOutputs(outcome.outputs);
+  } catch (err) {
+    return unmeasured('BAD_OUTPUT', (err as Error).message);
+  }
+  const metrics = prepared.score(outcome.outputs);
+  const items = rubric.map((r): RubricResult => {
+    const value = metrics[r.metric];
+    if (value === undefined) return { ...r, value: null, passed: false, detail: `metric "${r.metric}" was not computed` };
+    const passed = compare[r.op](value, r.threshold);
+    return { ...r, value, passed, detail: `${r.metric} ${fmt(value)} ${passed ? r.op : negate(r.op)} ${r.threshold}` };
+  });
+  const points = items.reduce((s, r) => s + (r.passed ? r.points : 0), 0);
+  return { verdict: items.every((r) => r.passed) ? 'PASS' : 'FAIL', metrics, rubric: items, points, maxPoints };
+}
+
+function negate(op: Op): string {
+  return { '>': '≤', '>=': '<', '<': '≥', '<=': '>' }[op];
+}
+
+export function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toFixed(4);
+}

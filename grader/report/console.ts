@@ -1,0 +1,104 @@
+// What a person (or a CI log) sees while grading runs and at the end.
+import type { BatchSummary, Reporter } from '../grade/run-batch.ts';
+import { describeProgress } from '../sandbox/run-sandboxed.ts';
+import type { Progress } from '../tasks/types.ts';
+import type { SubmissionResult } from './result.ts';
+
+type Out = { write(s: string): unknown; isTTY?: boolean; columns?: number };
+
+const paint = (on: boolean) => (code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+
+/** One line per event; with a TTY, a live status block redrawn in place. */
+export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY && !process.env.CI): Reporter {
+  const c = paint(live || !!process.env.FORCE_COLOR);
+  const running = new Map<string, { p?: Progress; t: number; started: number }>();
+  let limit = 0, drawn = 0, total = 0, finished = 0;
+  const clear = () => { if (drawn) out.write(`\x1b[${drawn}A\x1b[0J`); drawn = 0; };
+  const draw = () => {
+    if (!live) return;
+    clear();
+    const lines = [...running].map(([id, s]) => {
+      const t = s.t || (Date.now() - s.started) / 1000;
+      return `  ${c(36, '…')} ${id.padEnd(24)} ${t.toFixed(0).padStart(4)}s / ${limit}s ${describeProgress(s.p).trim()}`;
+    });
+    lines.push(c(2, `  ${finished}/${total} done`));
+    out.write(lines.join('\n') + '\n');
+    drawn = lines.length;
+  };
+  let ticker: NodeJS.Timeout | undefined;
+  let lastEpochLine = new Map<string, number>();
+  return {
+    begin(info) {
+      limit = info.limits.timeLimitSec;
+      total = info.total;
+      const iso = info.isolation;
+      out.write(`${c(1, `${info.mode === 'check' ? 'Checking' : 'Grading'} ${info.assignment.spec.id}`)}: ${info.total} submission${info.total === 1 ? '' : 's'}` +
+        `${info.total > info.toRun ? ` (${info.total - info.toRun} already graded)` : ''}, ${info.concurrency} at a time; limits ${info.limits.timeLimitSec} s, ${info.limits.memoryLimitMiB} MiB, batch ≤ ${info.limits.maxBatchSize}\n` +
+        c(2, `sandbox: memory ${iso.memory}, network ${iso.network}, user ${iso.user}${iso.pidNamespace ? ', pid namespace' : ''}, node permission model\n`));
+      if (live) ticker = setInterval(draw, 500).unref();
+    },
+    start(id) {
+      running.set(id, { t: 0, started: Date.now() });
+      if (!live) out.write(`  start  ${id}\n`);
+      draw();
+    },
+    progress(id, p, t) {
+      const s = running.get(id);
+      if (s) { s.p = p; s.t = t; }
+      if (!live && p.phase === 'train' && p.epoch !== undefined && p.epoch !== lastEpochLine.get(id)) {
+        lastEpochLine.set(id, p.epoch);
+        out.write(`  ${id}: epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''} ${t.toFixed(1)}s / ${limit}s ${Object.entries(p.logs ?? {}).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}\n`);
+      }
+      draw();
+    },
+    done(r, reused) {
+      running.delete(r.submission.id);
+      finished++;
+      clear();
+      out.write(formatResult(r, c, reused));
+      draw();
+    },
+    end(summary) {
+      if (ticker) clearInterval(ticker);
+      clear();
+      out.write(formatSummary(summary, c));
+    },
+  };
+}
+
+export function quietReporter(): Reporter {
+  return { begin() {}, start() {}, progress() {}, done() {}, end() {} };
+}
+
+/** Machine-readable events, one JSON object per line. */
+export function jsonLinesReporter(out: Out = process.stdout): Reporter {
+  const emit = (o: object) => out.write(JSON.stringify(o) + '\n');
+  return {
+    begin: (i) => emit({ event: 'begin', assignment: i.assignment.spec.id, mode: i.mode, total: i.total, toRun: i.toRun, limits: i.limits, isolation: i.isolation }),
+    start: (id) => emit({ event: 'start', submission: id }),
+    progress: (id, p, elapsedSec) => emit({ event: 'progress', submission: id, elapsedSec, ...p }),
+    done: (result, reused) => emit({ event: 'result', reused, result }),
+    end: (s) => emit({ event: 'summary', summary: { ...s, results: undefined } }),
+  };
+}
+
+const VERDICT_COLOR: Record<string, number> = { PASS: 32, FAIL: 31, TIME_LIMIT: 33, MEMORY_LIMIT: 33, CRASH: 35, BAD_SUBMISSION: 35, BAD_OUTPUT: 35, ABORTED: 2 };
+
+export function formatResult(r: SubmissionResult, c = paint(false), reused = false): string {
+  const head = `${c(VERDICT_COLOR[r.verdict] ?? 0, r.verdict.padEnd(14))} ${r.submission.id}  ` +
+    c(2, `${r.usage.elapsedSec.toFixed(1)} s, peak ${r.usage.peakMiB} MiB, ${r.environment.backend?.name ?? 'no backend'}${reused ? ', from an earlier run' : ''}`);
+  const lines = [head];
+  for (const item of r.rubric) lines.push(`    ${item.passed ? c(32, '✓') : c(31, '✗')} ${item.title}: ${item.detail}`);
+  if (r.reason) lines.push(...r.reason.split('\n').map((l, i) => `    ${i === 0 ? 'reason: ' : '        '}${l}`));
+  if (r.verdict !== 'PASS' && r.verdict !== 'FAIL' && r.outputTail.length) {
+    lines.push(c(2, `    last output lines (${r.outputBytes} bytes in all):`));
+    lines.push(...r.outputTail.slice(-10).map((l) => c(2, `      | ${l}`)));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function formatSummary(s: BatchSummary, c = paint(false)): string {
+  const parts = Object.entries(s.counts).map(([v, n]) => `${n} ${v}`).join(', ');
+  return `${c(1, `${s.passed}/${s.total} passed`)}${parts ? ` (${parts})` : ''}, ${s.points}/${s.maxPoints} points, ${s.elapsedSec.toFixed(1)} s` +
+    `${s.interrupted ? c(33, ' — interrupted; run the same command again to resume') : ''}\n`;
+}

@@ -1,0 +1,78 @@
+// What this machine lets the sandbox use, strongest first. Detected once per
+// grader process and recorded in every result.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Isolation {
+  /** How memory is limited and measured. */
+  memory: 'cgroup-v1' | 'rss-poll';
+  /** Process count limited by a pids cgroup. */
+  pids: boolean;
+  /** Network namespace with no interfaces but loopback (down). */
+  network: 'netns' | 'userns-netns' | 'none';
+  /** The submission cannot see (or signal) the grader's processes. */
+  pidNamespace: boolean;
+  /** The submission runs as its own unprivileged uid. */
+  user: 'setpriv' | 'same-user';
+  /** Node's permission model flag restricting file reads and forbidding workers, child processes and addons. */
+  fsPermissionFlag: '--experimental-permission' | '--permission';
+  /** cgroup v1 parent folders (memory, pids) when used. */
+  cgroupParents?: { memory?: string; pids?: string };
+  notes: string[];
+}
+
+let cached: Isolation | undefined;
+
+export function detectIsolation(): Isolation {
+  if (cached) return cached;
+  const notes: string[] = [];
+  const root = process.getuid?.() === 0;
+  const memory = writableCgroupV1('memory', notes);
+  const pids = writableCgroupV1('pids', notes);
+  const unshareWorks = (args: string[]) => spawnSync('unshare', [...args, '--', 'true'], { stdio: 'ignore' }).status === 0;
+  let netArgs: string[] | undefined;
+  if (root && unshareWorks(['-n'])) netArgs = ['-n'];
+  else if (unshareWorks(['--user', '--map-root-user', '-n'])) netArgs = ['--user', '--map-root-user', '-n'];
+  const network = !netArgs ? 'none' : netArgs.length === 1 ? 'netns' : 'userns-netns';
+  if (network === 'none') notes.push('unshare cannot create a network namespace here');
+  const pidNamespace = !!netArgs && unshareWorks([...netArgs, '--pid', '--fork']);
+  const setprivWorks = root && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  if (!root) notes.push('not root: the submission runs as the grader\'s own uid (inside its namespaces)');
+  if (memory === undefined) notes.push('no writable cgroup v1 memory controller: memory is limited by polling RSS every 100 ms');
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  cached = {
+    memory: memory ? 'cgroup-v1' : 'rss-poll',
+    pids: !!pids,
+    network,
+    pidNamespace,
+    user: setprivWorks ? 'setpriv' : 'same-user',
+    fsPermissionFlag: major > 22 || (major === 22 && minor >= 13) ? '--permission' : '--experimental-permission',
+    cgroupParents: { memory, pids },
+    notes,
+  };
+  return cached;
+}
+
+/** The unshare arguments for the detected network/pid isolation. */
+export function unshareArgs(iso: Isolation): string[] {
+  const base = iso.network === 'netns' ? ['-n'] : iso.network === 'userns-netns' ? ['--user', '--map-root-user', '-n'] : [];
+  return iso.pidNamespace ? [...base, '--pid', '--fork', '--kill-child'] : base;
+}
+
+/** Our own cgroup in a v1 hierarchy, if we may create children in it. */
+function writableCgroupV1(controller: 'memory' | 'pids', notes: string[]): string | undefined {
+  const mount = `/sys/fs/cgroup/${controller}`;
+  if (!existsSync(join(mount, 'cgroup.procs'))) return undefined;
+  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+  const own = line ? join(mount, line.split(':')[2] ?? '/') : mount;
+  const probe = join(own, `dlgrade-probe-${process.pid}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+    return own;
+  } catch (e) {
+    notes.push(`cannot create a ${controller} cgroup in ${own}: ${(e as NodeJS.ErrnoException).code}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,61 @@
+// The only channel out of the sandbox: newline-delimited JSON on fd 3.
+// Everything on it is untrusted and validated before use.
+import type { Limits } from '../spec/types.ts';
+import type { Progress } from '../tasks/types.ts';
+
+export const PROTOCOL_FD = 3;
+
+export interface BackendReport {
+  name: string;
+  simd: boolean;
+  threads: number;
+  tfjsVersion: string;
+  kernels: string[];
+  note?: string;
+}
+
+export type ChildMessage =
+  | { t: 'ready'; backend: BackendReport }
+  | ({ t: 'progress' } & Progress)
+  | { t: 'result'; outputs: unknown }
+  | { t: 'error'; kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT'; message: string; stack?: string };
+
+/** What the grader hands the runner, as job.json in the job folder. */
+export interface JobFile {
+  task: string;
+  submission: string;
+  files: Record<string, string>;
+  params: Record<string, unknown>;
+  limits: Limits;
+  seed: number;
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  allowNative: boolean;
+}
+
+const num = { type: 'number' };
+export const childMessageSchema = {
+  oneOf: [
+    {
+      type: 'object', required: ['t', 'backend'], additionalProperties: false,
+      properties: {
+        t: { const: 'ready' },
+        backend: {
+          type: 'object', required: ['name', 'simd', 'threads', 'tfjsVersion', 'kernels'],
+          properties: { name: { type: 'string', maxLength: 40 }, simd: { type: 'boolean' }, threads: num, tfjsVersion: { type: 'string', maxLength: 40 }, kernels: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 80 } }, note: { type: 'string', maxLength: 500 } },
+        },
+      },
+    },
+    {
+      type: 'object', required: ['t', 'phase'], additionalProperties: false,
+      properties: {
+        t: { const: 'progress' }, phase: { enum: ['load', 'train', 'predict'] }, epoch: num, epochs: num,
+        logs: { type: 'object', maxProperties: 32, additionalProperties: { type: ['number', 'null'] } },
+      },
+    },
+    { type: 'object', required: ['t', 'outputs'], additionalProperties: false, properties: { t: { const: 'result' }, outputs: {} } },
+    {
+      type: 'object', required: ['t', 'kind', 'message'], additionalProperties: false,
+      properties: { t: { const: 'error' }, kind: { enum: ['BAD_SUBMISSION', 'CRASH', 'MEMORY_LIMIT'] }, message: { type: 'string' }, stack: { type: 'string' } },
+    },
+  ],
+};

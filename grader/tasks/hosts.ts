@@ -1,0 +1,10 @@
+import { siamesePairs } from './siamese-pairs/host.ts';
+import type { TaskHost } from './types.ts';
+
+const hosts: Record<string, TaskHost> = { [siamesePairs.kind]: siamesePairs };
+
+export function taskHost(kind: string, specPath: string): TaskHost {
+  const host = hosts[kind];
+  if (!host) throw new Error(`${specPath}: task.kind "${kind}" is not a known task (known: ${Object.keys(hosts).join(', ')})`);
+  return host;
+}

@@ -1,0 +1,115 @@
+// Siamese verification on a balanced pair set (course notes WORK4). The
+// submission trains on labelled images, then returns one distance per pair;
+// label 1 (different digits) should get the larger distance. AUC is computed
+// here from those distances and labels that never leave this process.
+import { mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureDatasetCache, readLabels, type DatasetName } from '../../data/image-dataset.ts';
+import { balancedPairs, range, type PairSet } from '../../data/pairs.ts';
+import { rocAuc } from '../../metrics/auc.ts';
+import { sha256, writeAtomic, writeJsonAtomic } from '../../util/fs.ts';
+import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
+
+export interface SiameseParams {
+  kind: 'siamese-pairs';
+  dataset: DatasetName;
+  trainCount: number;
+  positivesPerClass: number;
+  negativesPerCombination: number;
+  /** Number of images per chunk handed to distance(). */
+  predictBatch: number;
+}
+
+const paramsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'dataset', 'trainCount', 'positivesPerClass', 'negativesPerCombination'],
+  properties: {
+    kind: { const: 'siamese-pairs' },
+    dataset: { enum: ['mnist', 'fashion-mnist'] },
+    trainCount: { type: 'integer', minimum: 100, maximum: 60000 },
+    positivesPerClass: { type: 'integer', minimum: 1 },
+    negativesPerCombination: { type: 'integer', minimum: 1 },
+    predictBatch: { type: 'integer', minimum: 1, default: 1000 },
+  },
+};
+
+const outputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['distances'],
+  properties: { distances: { type: 'array', items: { type: 'number' } } },
+};
+
+export const siamesePairs: TaskHost = {
+  kind: 'siamese-pairs',
+  paramsSchema,
+  metrics: ['auc', 'best_accuracy'],
+  prepare(ctx: PrepareContext): PreparedTask {
+    const p = ctx.assignment.spec.task as unknown as SiameseParams;
+    const cache = ensureDatasetCache(p.dataset, ctx.cacheRoot, ctx.dataDir);
+    // grade: pairs from the test split; check: from the training images the submission does not get.
+    const evalSplit = ctx.mode === 'grade' ? 'test' : 'train';
+    const labels = readLabels(cache, evalSplit);
+    const pool = ctx.mode === 'grade' ? range(0, labels.length) : range(p.trainCount, labels.length - p.trainCount);
+    if (pool.length < 20) throw new Error(`${ctx.assignment.specPath}: trainCount ${p.trainCount} leaves no validation images`);
+    const seed = `${ctx.assignment.spec.seed}/${ctx.mode}`;
+    const pairs = balancedPairs(labels, pool, { positivesPerClass: p.positivesPerClass, negativesPerCombination: p.negativesPerCombination, seed });
+    const pairFiles = writePairs(ctx, cache.meta.checksum, pairs);
+    return {
+      files: {
+        trainImages: cache.files.trainImages,
+        trainLabels: cache.files.trainLabels,
+        evalImages: cache.files[`${evalSplit}Images`],
+        ...pairFiles,
+      },
+      params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
+      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplit} split, ${pairs.label.length} balanced pairs` },
+      outputSchema,
+      checkOutputs(outputs) {
+        const d = (outputs as { distances: number[] }).distances;
+        if (d.length !== pairs.label.length) throw new Error(`expected ${pairs.label.length} distances (one per pair), got ${d.length}`);
+        const bad = d.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new Error(`distance ${bad} is ${d[bad]}; every distance must be a finite number`);
+      },
+      score(outputs) {
+        const d = (outputs as { distances: number[] }).distances;
+        return { auc: rocAuc(d, pairs.label), best_accuracy: bestThresholdAccuracy(d, pairs.label) };
+      },
+    };
+  },
+};
+
+/** Pair indices go to the sandbox; the pair labels stay here. Cached by content. */
+function writePairs(ctx: PrepareContext, datasetChecksum: string, pairs: PairSet): Record<string, string> {
+  const key = sha256(`${datasetChecksum}/${ctx.assignment.specHash}/${ctx.mode}`).slice(0, 16);
+  const dir = join(ctx.cacheRoot, 'prepared', `${ctx.assignment.spec.id}-${ctx.mode}-${key}`);
+  const files = { pairsA: join(dir, 'pairs-a.i32'), pairsB: join(dir, 'pairs-b.i32') };
+  const bytes = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const same = (f: string, a: Int32Array) => existsSync(f) && Buffer.compare(readFileSync(f), bytes(a)) === 0;
+  if (!same(files.pairsA, pairs.a) || !same(files.pairsB, pairs.b)) {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    writeAtomic(files.pairsA, bytes(pairs.a));
+    writeAtomic(files.pairsB, bytes(pairs.b));
+    writeJsonAtomic(join(dir, 'about.json'), { count: pairs.a.length, note: 'pair indices only; labels are never written' });
+  }
+  return files;
+}
+
+/** Accuracy of the best single distance threshold: an intuitive companion to AUC. */
+export function bestThresholdAccuracy(d: ArrayLike<number>, label: ArrayLike<number>): number {
+  const n = d.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[i]! - d[j]!);
+  let totalDiff = 0;
+  for (let i = 0; i < n; i++) totalDiff += label[i]!;
+  // Threshold below everything: predict "different" for all.
+  let best = totalDiff, correct = totalDiff;
+  for (let t = 0; t < n; ) {
+    let e = t;
+    while (e + 1 < n && d[order[e + 1]!] === d[order[t]!]) e++;
+    for (let k = t; k <= e; k++) correct += label[order[k]!] === 0 ? 1 : -1;
+    best = Math.max(best, correct);
+    t = e + 1;
+  }
+  return best / n;
+}
