@@ -17,7 +17,9 @@ export class OutputTail {
   lines(n = 30): string[] {
     let text = Buffer.concat(this.chunks).toString('utf8');
     if (this.total > this.held) text = `[... ${this.total - this.held} earlier bytes not kept ...]\n` + text.slice(text.indexOf('\n') + 1);
-    return text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).slice(-n);
+    const MAX_LINE = 400;
+    return text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).slice(-n)
+      .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}… [${l.length - MAX_LINE} more characters]` : l));
   }
 }
 

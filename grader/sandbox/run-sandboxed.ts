@@ -116,6 +116,7 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
       `--max-old-space-size=${req.limits.memoryLimitMiB}`,
       '--disable-warning=ExperimentalWarning',
       '--unhandled-rejections=strict',
+      '--enable-source-maps', // stack traces point into the student's own .ts files
       req.runnerPath,
       join(jobDir, 'job.json'),
     ];
@@ -180,7 +181,10 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
       const cause = error?.kind === 'MEMORY_LIMIT' ? ` (${error.message})` : heapOom ? ' (JavaScript heap out of memory)' : '';
       return { ...out, status: 'MEMORY_LIMIT', reason: `memory limit of ${req.limits.memoryLimitMiB} MiB exceeded${cause}${where}; peak ${peakMiB} MiB` };
     }
-    if (error) return { ...out, status: error.kind === 'BAD_SUBMISSION' ? 'BAD_SUBMISSION' : 'CRASH', reason: error.message + (error.stack ? `\n${error.stack.split('\n').slice(1, 6).join('\n')}` : '') };
+    if (error) {
+      const stack = error.stack ? `\n${error.stack}`.replaceAll(`${jobDir}/src/`, '').replaceAll(`${jobDir}/`, '') : '';
+      return { ...out, status: error.kind === 'BAD_SUBMISSION' ? 'BAD_SUBMISSION' : 'CRASH', reason: error.message + stack };
+    }
     if (protocolProblem && !result) return { ...out, status: 'CRASH', reason: protocolProblem };
     if (result && code === 0) return { ...out, status: 'OK', outputs: result.outputs };
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;

@@ -14,11 +14,23 @@ function send(msg: ChildMessage): void {
   writeSync(PROTOCOL_FD, JSON.stringify(msg) + '\n');
 }
 
-function fail(kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT', e: unknown): never {
+/** Exits once the submission's own stdout/stderr writes (async on pipes) have drained. */
+async function exit(code: number): Promise<never> {
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((res) => s.write('', res))));
+  process.exit(code);
+}
+
+let failing = false;
+async function fail(kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT', e: unknown): Promise<never> {
+  if (failing) return process.exit(1); // a second failure while reporting the first
+  failing = true;
   const err = e instanceof Error ? e : new Error(String(e));
   const isOom = err instanceof RangeError && /allocation failed|out of memory|Maximum memory size|memory access out of bounds|Invalid typed array length|Array buffer allocation/i.test(err.message);
-  send({ t: 'error', kind: isOom ? 'MEMORY_LIMIT' : kind, message: `${err.name}: ${err.message}`, stack: err.stack?.split('\n').slice(0, 12).join('\n') });
-  process.exit(1);
+  // Only the submission's own frames help a student; the runner's and Node's are noise.
+  const frames = (err.stack ?? '').split('\n').slice(1).filter((l) => !l.includes(__filename) && !l.includes('node:internal') && !l.includes('node_modules'));
+  const code = (err as NodeJS.ErrnoException).code;
+  send({ t: 'error', kind: isOom ? 'MEMORY_LIMIT' : kind, message: `${err.name}${code && !err.message.includes(code) ? ` [${code}]` : ''}: ${err.message}`, stack: frames.slice(0, 8).join('\n') });
+  return exit(1);
 }
 
 async function main(): Promise<void> {
@@ -46,9 +58,9 @@ async function main(): Promise<void> {
     return fail(e instanceof ContractError ? 'BAD_SUBMISSION' : 'CRASH', e);
   }
   send({ t: 'result', outputs });
-  process.exit(0);
+  await exit(0);
 }
 
-process.on('unhandledRejection', (e) => fail('CRASH', e));
-process.on('uncaughtException', (e) => fail('CRASH', e));
+process.on('unhandledRejection', (e) => void fail('CRASH', e));
+process.on('uncaughtException', (e) => void fail('CRASH', e));
 main().catch((e) => fail('CRASH', e));

