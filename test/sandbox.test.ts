@@ -10,6 +10,7 @@ import { runBatch, type BatchSummary } from '../grader/grade/run-batch.ts';
 import { discoverSubmissions } from '../grader/grade/discover.ts';
 import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
+import { readAllowList } from '../grader/sandbox/run-sandboxed.ts';
 import { loadAssignment, REPO_ROOT } from '../grader/spec/load.ts';
 import { tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
 
@@ -153,6 +154,10 @@ test('without cgroups, RSS polling still enforces the memory limit', async () =>
   assert.is(polled.get('mem')!.verdict, 'MEMORY_LIMIT', polled.get('mem')!.reason);
   assert.is(polled.get('mem')!.environment.isolation.memory, 'rss-poll');
   assert.is(polled.get('ok')!.verdict, 'PASS');
+});
+
+test('read allow-list: no duplicates, nothing inside an allowed folder (Node 20 aborts otherwise)', () => {
+  assert.equal(readAllowList(['/a/', '/a/x.bin', '/b/y.bin', '/b/y.bin', '/c/']), ['/a/', '/b/y.bin', '/c/']);
 });
 
 test.run();

@@ -112,7 +112,7 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
     if (uid !== undefined) chownTree(jobDir, uid);
     const nodeArgs = [
       iso.fsPermissionFlag,
-      ...[jobDir + '/', req.runnerPath, ...runtimePackageDirs().map((d) => d + '/'), ...Object.values(req.files)].map((p) => `--allow-fs-read=${p}`),
+      ...readAllowList([jobDir + '/', req.runnerPath, ...runtimePackageDirs().map((d) => d + '/'), ...Object.values(req.files)]).map((p) => `--allow-fs-read=${p}`),
       `--max-old-space-size=${req.limits.memoryLimitMiB}`,
       '--disable-warning=ExperimentalWarning',
       '--unhandled-rejections=strict',
@@ -188,10 +188,22 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
     if (protocolProblem && !result) return { ...out, status: 'CRASH', reason: protocolProblem };
     if (result && code === 0) return { ...out, status: 'OK', outputs: result.outputs };
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    return { ...out, status: 'CRASH', reason: `the submission ${how} before returning its outputs${where}` };
+    // Dying before 'ready' means the sandbox itself failed to start: say so rather than blame the student.
+    const blame = ready ? '' : ' (the sandbox failed before loading the submission: a grader or machine problem, not the submission\'s)';
+    return { ...out, status: 'CRASH', reason: `the submission ${how} before returning its outputs${where}${blame}` };
   } finally {
     guard.dispose();
   }
+}
+
+/**
+ * Node 20 aborts on a repeated --allow-fs-read path, so: no duplicates, and
+ * nothing already inside an allowed folder (folders end with '/').
+ */
+export function readAllowList(paths: string[]): string[] {
+  const unique = [...new Set(paths)];
+  const dirs = unique.filter((p) => p.endsWith('/'));
+  return unique.filter((p) => !dirs.some((d) => d !== p && p.startsWith(d)));
 }
 
 function chownTree(dir: string, uid: number): void {

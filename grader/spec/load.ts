@@ -29,7 +29,8 @@ export function loadDefaultLimits(path = join(REPO_ROOT, 'limits.json')): Limits
   const value = check<Partial<Limits>>(byId('limits'), readJson(path), path);
   const missing = (['timeLimitSec', 'memoryLimitMiB', 'maxBatchSize'] as const).filter((k) => value[k] === undefined);
   if (missing.length) throw new Error(`${path}: missing field${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-  return value as Limits;
+  const { timeLimitSec, memoryLimitMiB, maxBatchSize } = value as Limits;
+  return { timeLimitSec, memoryLimitMiB, maxBatchSize };
 }
 
 export interface LimitOverrides {
