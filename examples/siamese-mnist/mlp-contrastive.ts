@@ -1,5 +1,5 @@
 // Example: a student's siamese MLP trained with model.fit on pair inputs and a
-// contrastive loss. Fast and decent; whether it clears AUC > 0.97 is the point.
+// contrastive loss. Two epochs fall just short of AUC > 0.97 (four reach 0.9702).
 import * as tf from '@tensorflow/tfjs-node';
 
 export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }, ctx: { seed: number }) {
@@ -15,10 +15,11 @@ export async function train({ images, labels }: { images: tf.Tensor4D; labels: t
   const both = tf.layers.concatenate().apply([ea, eb]) as tf.SymbolicTensor;
   const siamese = tf.model({ inputs: [inA, inB], outputs: both });
   // Contrastive loss on the embedding difference; y = 1 for different digits.
+  // Keras-style fit wants targets shaped like the output ([n, 64]): the label is tiled and column 0 read back.
   const loss = (y: tf.Tensor, out: tf.Tensor) => {
     const [p, q] = tf.split(out, 2, 1);
     const d = p!.sub(q!).square().sum(1).add(1e-6).sqrt();
-    const t = y.reshape([-1]);
+    const t = y.slice([0, 0], [-1, 1]).reshape([-1]);
     return tf.scalar(1).sub(t).mul(d.square()).add(t.mul(tf.relu(tf.scalar(1).sub(d)).square())).mean();
   };
   siamese.compile({ optimizer: tf.train.adam(1e-3), loss });
@@ -37,7 +38,7 @@ export async function train({ images, labels }: { images: tf.Tensor4D; labels: t
     ia[i] = pick(d1); ib[i] = pick(d2); y[i] = i % 2 === 0 ? 0 : 1;
   }
   const xa = tf.gather(images, ia), xb = tf.gather(images, ib);
-  await siamese.fit([xa, xb], tf.tensor2d(y, [n, 1]), { epochs: 4, batchSize: 128, shuffle: true, verbose: 0 });
+  await siamese.fit([xa, xb], tf.tensor2d(y, [n, 1]).tile([1, 64]), { epochs: 2, batchSize: 128, shuffle: true, verbose: 0 });
   return embed;
 }
 

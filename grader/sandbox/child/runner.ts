@@ -2,6 +2,7 @@
 // backend, the compiled submission and the task's sandbox half, and reports
 // on fd 3. It is not trusted for scoring: the grader only takes raw outputs.
 import { readFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from './backend-standin.ts';
 import { sandboxTasks } from '../../tasks/sandboxes.ts';
@@ -21,13 +22,16 @@ async function exit(code: number): Promise<never> {
 }
 
 let failing = false;
+let srcDir: string | undefined; // the submission's copied sources, for picking its own stack frames
 async function fail(kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT', e: unknown): Promise<never> {
   if (failing) return process.exit(1); // a second failure while reporting the first
   failing = true;
   const err = e instanceof Error ? e : new Error(String(e));
   const isOom = err instanceof RangeError && /allocation failed|out of memory|Maximum memory size|memory access out of bounds|Invalid typed array length|Array buffer allocation/i.test(err.message);
   // Only the submission's own frames help a student; the runner's and Node's are noise.
-  const frames = (err.stack ?? '').split('\n').slice(1).filter((l) => !l.includes(__filename) && !l.includes('node:internal') && !l.includes('node_modules'));
+  const all = (err.stack ?? '').split('\n').slice(1);
+  const own = srcDir ? all.filter((l) => l.includes(srcDir!)) : [];
+  const frames = own.length ? own : all.filter((l) => !l.includes(__filename)).slice(0, 3);
   const code = (err as NodeJS.ErrnoException).code;
   send({ t: 'error', kind: isOom ? 'MEMORY_LIMIT' : kind, message: `${err.name}${code && !err.message.includes(code) ? ` [${code}]` : ''}: ${err.message}`, stack: frames.slice(0, 8).join('\n') });
   return exit(1);
@@ -35,6 +39,7 @@ async function fail(kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT', e: unknow
 
 async function main(): Promise<void> {
   const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as JobFile;
+  srcDir = join(dirname(job.submission), 'src') + '/';
   const backend = await loadBackend(tf, job.backend, { allowNative: job.allowNative });
   (globalThis as Record<symbol, unknown>)[TF_GLOBAL] = tf;
   const progress = (p: Progress) => send({ t: 'progress', ...p });
