@@ -2,8 +2,8 @@
 // JSON and JUnit reports (read back with a real XML parser).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { REPO_ROOT } from '../grader/spec/load.ts';
@@ -88,6 +88,27 @@ test('check mode and JSON lines for machines', () => {
   const result = events.find((e) => e.event === 'result').result;
   assert.match(result.dataset.evaluatedOn, /train split/);
   assert.is(events.at(-1).event, 'summary');
+});
+
+test('Ctrl-C keeps finished results, kills running submissions, and the rerun resumes', async () => {
+  const cls = join(root, 'interrupted');
+  writeSubmission(cls, 'fast.ts', readFileSync(join(subs, 'alice.ts'), 'utf8'));
+  writeSubmission(cls, 'slow.ts', `${TF}export async function train() { while (true) {} }\nexport async function distance() {}\n`);
+  const out = join(root, 'out-int');
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'grader/cli/main.ts'), 'grade', assignment, cls, '--out', out, ...common, '--time-limit', '8'], { cwd: root, env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  for (let i = 0; i < 300 && !existsSync(join(out, 'results', 'fast.json')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(join(out, 'results', 'fast.json')), 'the fast submission finished first');
+  child.kill('SIGINT');
+  assert.is(await exited, 130);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.is(summary.interrupted, true);
+  assert.not.ok(existsSync(join(out, 'results', 'slow.json')), 'an interrupted run is not a verdict');
+  assert.is(spawnSync('pgrep', ['-f', 'slow.ts|runner-.*job.json']).stdout.toString().trim(), '', 'no sandboxed process left behind');
+  const again = cli('grade', assignment, cls, '--out', out, ...common, '--time-limit', '8'); // same limits: results are reused
+  assert.match(again.err, /1 already graded/);
+  assert.match(again.err, /TIME_LIMIT\s+slow/);
+  assert.is(again.code, 1);
 });
 
 test.run();

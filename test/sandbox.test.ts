@@ -156,6 +156,18 @@ test('without cgroups, RSS polling still enforces the memory limit', async () =>
   assert.is(polled.get('ok')!.verdict, 'PASS');
 });
 
+test('a cache the sandbox uid cannot reach: run as the grader\'s uid, say why, still grade', async () => {
+  const hidden = join(root, 'private');
+  mkdirSync(hidden, { mode: 0o700 });
+  const r = await grade(['ok.ts'], { cacheRoot: join(hidden, 'cache') });
+  const ok = r.get('ok')!;
+  assert.is(ok.verdict, 'PASS', ok.reason);
+  if (detectIsolation().user === 'setpriv') {
+    assert.is(ok.environment.isolation.user, 'same-user');
+    assert.match(ok.environment.isolation.notes.join('\n'), /cannot be reached by other users/);
+  }
+});
+
 test('read allow-list: no duplicates, nothing inside an allowed folder (Node 20 aborts otherwise)', () => {
   assert.equal(readAllowList(['/a/', '/a/x.bin', '/b/y.bin', '/b/y.bin', '/c/']), ['/a/', '/b/y.bin', '/c/']);
 });

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GradingPool } from '../pool/pool.ts';
-import type { Isolation } from '../sandbox/capabilities.ts';
+import { isolationFor, type Isolation } from '../sandbox/capabilities.ts';
+import { NODE_MODULES } from '../sandbox/node-permissions.ts';
 import { buildRunner } from '../sandbox/compile.ts';
 import type { SandboxRequest } from '../sandbox/run-sandboxed.ts';
 import type { Assignment, Limits } from '../spec/types.ts';
@@ -66,7 +67,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const host = taskHost(spec.task.kind, o.assignment.specPath);
   check(compile(host.paramsSchema), spec.task, `${o.assignment.specPath} (task)`);
   const prepared = host.prepare({ assignment: o.assignment, mode: o.mode, cacheRoot: o.cacheRoot, dataDir: o.dataDir });
-  const environment = runEnvironment(o.isolation);
+  mkdirSync(o.cacheRoot, { recursive: true });
+  const isolation = isolationFor(o.isolation, [o.cacheRoot, NODE_MODULES]);
+  const environment = runEnvironment(isolation);
   const resultsDir = join(o.outDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
 
@@ -83,7 +86,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     }
   }
   const toRun = o.submissions.filter((s) => !previous.has(s.id));
-  o.reporter.begin({ assignment: o.assignment, mode: o.mode, total: o.submissions.length, toRun: toRun.length, concurrency: o.concurrency, limits: o.limits, isolation: o.isolation });
+  o.reporter.begin({ assignment: o.assignment, mode: o.mode, total: o.submissions.length, toRun: toRun.length, concurrency: o.concurrency, limits: o.limits, isolation });
   for (const r of previous.values()) o.reporter.done(r, true);
 
   const results = new Map<string, SubmissionResult>(previous);
@@ -111,7 +114,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           allowNative: o.allowNative,
           cacheRoot: o.cacheRoot,
           runnerPath,
-          isolation: o.isolation,
+          isolation,
           keepJobDir: o.keepJobDirs,
         };
         const outcome = await pool.run(request, { onProgress: (p, t) => o.reporter.progress(s.id, p, t) });

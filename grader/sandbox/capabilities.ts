@@ -1,8 +1,8 @@
 // What this machine lets the sandbox use, strongest first. Detected once per
 // grader process and recorded in every result.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export interface Isolation {
   /** How memory is limited and measured. */
@@ -75,4 +75,33 @@ function writableCgroupV1(controller: 'memory' | 'pids', notes: string[]): strin
     notes.push(`cannot create a ${controller} cgroup in ${own}: ${(e as NodeJS.ErrnoException).code}`);
     return undefined;
   }
+}
+
+/** Whether a user other than the owner can reach `path` (every ancestor searchable, the file readable). */
+export function reachableByOthers(path: string): boolean {
+  try {
+    let p = path;
+    const st = statSync(p);
+    if (!(st.mode & (st.isDirectory() ? 0o001 : 0o004))) return false;
+    while (p !== dirname(p)) {
+      p = dirname(p);
+      if (!(statSync(p).mode & 0o001)) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Dropping to an unprivileged uid only works if that uid can reach the
+ * runtime packages and the cache; where it cannot (a checkout under /root),
+ * run as the grader's uid and say so: the pid namespace and the permission
+ * model still keep the submission from the grader and its files.
+ */
+export function isolationFor(iso: Isolation, neededPaths: string[]): Isolation {
+  if (iso.user !== 'setpriv') return iso;
+  const blocked = neededPaths.filter((p) => !reachableByOthers(p));
+  if (!blocked.length) return iso;
+  return { ...iso, user: 'same-user', notes: [...iso.notes, `not dropping to an unprivileged uid: ${blocked.join(', ')} cannot be reached by other users`] };
 }

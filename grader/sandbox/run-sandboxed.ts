@@ -113,6 +113,7 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
     const nodeArgs = [
       iso.fsPermissionFlag,
       ...readAllowList([jobDir + '/', req.runnerPath, ...runtimePackageDirs().map((d) => d + '/'), ...Object.values(req.files)]).map((p) => `--allow-fs-read=${p}`),
+      ...(req.allowNative ? ['--allow-addons'] : []), // only for the opt-in native backend
       `--max-old-space-size=${req.limits.memoryLimitMiB}`,
       '--disable-warning=ExperimentalWarning',
       '--unhandled-rejections=strict',
