@@ -101,7 +101,6 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
         if (interrupted) return;
         const startedAt = new Date();
         const tStart = performance.now();
-        o.reporter.start(s.id);
         const request: SandboxRequest = {
           id: `${process.pid}-${s.id}-${Date.now().toString(36)}`,
           submissionPath: s.path,
@@ -117,7 +116,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           isolation,
           keepJobDir: o.keepJobDirs,
         };
-        const outcome = await pool.run(request, { onProgress: (p, t) => o.reporter.progress(s.id, p, t) });
+        const outcome = await pool.run(request, { onStart: () => o.reporter.start(s.id), onProgress: (p, t) => o.reporter.progress(s.id, p, t) });
         const j = judge(outcome, prepared, spec.rubric);
         const total = (performance.now() - tStart) / 1000;
         const inSubmission = outcome.timings.startupSec !== undefined ? outcome.elapsedSec - outcome.timings.startupSec : 0;

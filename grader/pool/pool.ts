@@ -7,6 +7,8 @@ import type { Progress } from '../tasks/types.ts';
 import type { WorkerEvent } from './worker.ts';
 
 export interface RunHandlers {
+  /** The submission's process started (it may have waited in the queue before). */
+  onStart?(): void;
   onProgress?(p: Progress, elapsedSec: number): void;
 }
 
@@ -30,7 +32,10 @@ export class GradingPool {
     this.ports.add(port1);
     let pid: number | undefined;
     port1.on('message', (e: WorkerEvent) => {
-      if (e.type === 'spawn') this.pids.add((pid = e.pid));
+      if (e.type === 'spawn') {
+        this.pids.add((pid = e.pid));
+        handlers.onStart?.();
+      }
       else handlers.onProgress?.(e.progress, e.elapsedSec);
     });
     try {

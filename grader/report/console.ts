@@ -11,17 +11,19 @@ const paint = (on: boolean) => (code: number, s: string) => (on ? `\x1b[${code}m
 /** One line per event; with a TTY, a live status block redrawn in place. */
 export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY && !process.env.CI): Reporter {
   const c = paint(live || !!process.env.FORCE_COLOR);
-  const running = new Map<string, { p?: Progress; t: number; started: number }>();
+  const running = new Map<string, { p?: Progress; started: number }>();
   let limit = 0, drawn = 0, total = 0, finished = 0;
+  // (reused results count as finished from the start)
   const clear = () => { if (drawn) out.write(`\x1b[${drawn}A\x1b[0J`); drawn = 0; };
   const draw = () => {
     if (!live) return;
     clear();
     const lines = [...running].map(([id, s]) => {
-      const t = s.t || (Date.now() - s.started) / 1000;
+      const t = (Date.now() - s.started) / 1000;
       return `  ${c(36, '…')} ${id.padEnd(24)} ${t.toFixed(0).padStart(4)}s / ${limit}s ${describeProgress(s.p).trim()}`;
     });
-    lines.push(c(2, `  ${finished}/${total} done`));
+    const queued = total - finished - running.size;
+    lines.push(c(2, `  ${finished}/${total} done${queued > 0 ? `, ${queued} queued` : ''}`));
     out.write(lines.join('\n') + '\n');
     drawn = lines.length;
   };
@@ -38,13 +40,13 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
       if (live) ticker = setInterval(draw, 500).unref();
     },
     start(id) {
-      running.set(id, { t: 0, started: Date.now() });
+      running.set(id, { started: Date.now() });
       if (!live) out.write(`  start  ${id}\n`);
       draw();
     },
     progress(id, p, t) {
       const s = running.get(id);
-      if (s) { s.p = p; s.t = t; }
+      if (s) s.p = p;
       if (!live && p.phase === 'train' && p.epoch !== undefined && p.epoch !== lastEpochLine.get(id)) {
         lastEpochLine.set(id, p.epoch);
         out.write(`  ${id}: epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''} ${t.toFixed(1)}s / ${limit}s ${Object.entries(p.logs ?? {}).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}\n`);
