@@ -1,0 +1,98 @@
+// Harness benchmarks: what grading costs beyond the submission's own work,
+// and how many submissions an instructor grades per hour on this machine.
+import { mkdtempSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { discoverSubmissions } from '../grader/grade/discover.ts';
+import { runBatch, type BatchSummary } from '../grader/grade/run-batch.ts';
+import { quietReporter } from '../grader/report/console.ts';
+import { detectIsolation } from '../grader/sandbox/capabilities.ts';
+import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
+
+const TRIVIAL = `import * as tf from '@tensorflow/tfjs';
+export async function train() { return null; }
+export async function distance(_m: unknown, a: tf.Tensor4D, b: tf.Tensor4D) { return tf.tidy(() => a.sub(b).square().sum([1, 2, 3]).sqrt()); }
+`;
+
+/** A small real trainer: a 784-64-16 siamese MLP, a few hundred balanced pair steps. */
+const SMALL = (steps: number) => `import * as tf from '@tensorflow/tfjs';
+export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }) {
+  const net = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 64, activation: 'relu' }), tf.layers.dense({ units: 16 })] });
+  const opt = tf.train.adam(1e-3);
+  const lab = await labels.data();
+  const by: number[][] = Array.from({ length: 10 }, () => []);
+  lab.forEach((d, i) => by[d]!.push(i));
+  const pick = (d: number) => by[d]![Math.floor(Math.random() * by[d]!.length)]!;
+  for (let s = 0; s < ${steps}; s++) {
+    const ia: number[] = [], ib: number[] = [], y: number[] = [];
+    for (let i = 0; i < 64; i++) { const d = i % 10, e = i % 2 ? (d + 1 + (i % 9)) % 10 : d; ia.push(pick(d)); ib.push(pick(e)); y.push(i % 2); }
+    opt.minimize(() => {
+      const d = (net.apply(tf.gather(images, ia)) as tf.Tensor).sub(net.apply(tf.gather(images, ib)) as tf.Tensor).square().sum(1).add(1e-6).sqrt();
+      const t = tf.tensor1d(y);
+      return tf.scalar(1).sub(t).mul(d.square()).add(t.mul(tf.relu(tf.scalar(1).sub(d)).square())).mean() as tf.Scalar;
+    });
+  }
+  return net;
+}
+export async function distance(net: tf.Sequential, a: tf.Tensor4D, b: tf.Tensor4D) {
+  return tf.tidy(() => (net.predict(a) as tf.Tensor).sub(net.predict(b) as tf.Tensor).square().sum(1).sqrt());
+}
+`;
+
+function classOf(n: number, code: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dlgrade-bench-'));
+  chmodSync(dir, 0o755);
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, `student-${String(i).padStart(2, '0')}.ts`), code.replace('export async function train', `// student ${i}\nexport async function train`));
+  return dir;
+}
+
+async function grade(dir: string, concurrency: number, assignmentId = 'siamese-mnist'): Promise<BatchSummary> {
+  const assignment = loadAssignment(assignmentId);
+  const out = mkdtempSync(join(tmpdir(), 'dlgrade-bench-out-'));
+  mkdirSync(out, { recursive: true });
+  return runBatch({
+    assignment, submissions: discoverSubmissions([dir]), mode: 'grade', outDir: out, concurrency,
+    limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache'),
+    backend: 'auto', allowNative: false, isolation: detectIsolation(), resume: false, reporter: quietReporter(),
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const wall = (r: BatchSummary['results'][number]) => (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000;
+
+export interface HarnessBench {
+  /** Medians over trivial submissions graded one at a time: wall = everything the grader spends on one (spawn, compile, backend, data, 17,000 predictions, scoring). */
+  overhead: { submissions: number; wallSec: number; harnessSec: number; compileSec: number; startupSec: number; firstWallSec: number };
+  batch: { submissions: number; c1Sec: number; c2Sec: number; ratio: number; perHourC1: number; perHourC2: number };
+}
+
+export async function benchHarness(opts: { overheadRuns?: number; classSize?: number; steps?: number } = {}): Promise<HarnessBench> {
+  const n = opts.overheadRuns ?? 5;
+  const trivial = await grade(classOf(n, TRIVIAL), 1);
+  const rs = trivial.results;
+  const overhead = {
+    submissions: n,
+    wallSec: median(rs.map(wall)),
+    harnessSec: median(rs.map((r) => r.usage.harnessSec)),
+    compileSec: median(rs.map((r) => r.usage.compileSec)),
+    startupSec: median(rs.map((r) => r.usage.startupSec ?? 0)),
+    firstWallSec: wall(rs[0]!), // includes starting the pool's worker thread
+  };
+  const size = opts.classSize ?? 20;
+  const cls = classOf(size, SMALL(opts.steps ?? 150));
+  const c1 = await grade(cls, 1);
+  const c2 = await grade(cls, 2);
+  return {
+    overhead,
+    batch: { submissions: size, c1Sec: c1.elapsedSec, c2Sec: c2.elapsedSec, ratio: c2.elapsedSec / c1.elapsedSec, perHourC1: (3600 * size) / c1.elapsedSec, perHourC2: (3600 * size) / c2.elapsedSec },
+  };
+}
+
+export interface ReferenceBench { assignment: string; verdict: string; metrics: Record<string, number>; elapsedSec: number; peakMiB: number; backend: string }
+
+/** Grades an assignment's reference solution for real and reports its metric, time and memory. */
+export async function benchReference(assignmentId: string): Promise<ReferenceBench> {
+  const s = await grade(join(REPO_ROOT, 'reference', assignmentId), 1, assignmentId);
+  const r = s.results[0]!;
+  return { assignment: assignmentId, verdict: r.verdict + (r.reason ? `: ${r.reason.split('\n')[0]}` : ''), metrics: r.metrics, elapsedSec: r.usage.elapsedSec, peakMiB: r.usage.peakMiB, backend: r.environment.backend?.name ?? '?' };
+}
