@@ -9,7 +9,7 @@ const only = (name: string) => args.size === 0 || args.has(name);
 const f = (x: number, d = 2) => x.toFixed(d);
 
 if (only('training') && existsSync(new URL('./train-throughput.ts', import.meta.url))) {
-  const { main } = await import('./train-throughput.ts');
+  const { main } = await import(new URL('./train-throughput.ts', import.meta.url).href);
   await main();
 }
 

@@ -60,10 +60,13 @@ test.before(async () => {
   writeSubmission(subs, 'outside.ts', `import secret from ${JSON.stringify(join(REPO_ROOT, 'grader/cli/main.ts'))};\n${trainDoing('return secret;')}`);
   writeSubmission(subs, 'big-batch.ts', trainDoing(`const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] }); m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' }); await m.fit(tf.zeros([200, 2]), tf.zeros([200, 1]), { batchSize: 128 });`));
   writeSubmission(subs, 'flood.ts', trainDoing(`const line = 'x'.repeat(1023) + '\\n'; for (let i = 0; i < 20 * 1024; i++) process.stdout.write(line); return null;`));
+  writeSubmission(subs, 'write-outside.ts', trainDoing(`require('fs').writeFileSync('/tmp/dlgrade-escape.txt', 'x');`));
+  writeSubmission(subs, 'fill-disk.ts', `${TF}export async function train(_d, ctx) { const fs = require('fs'); const fd = fs.openSync(require('path').join(ctx.outDir ?? '.', 'big.bin'), 'w'); const chunk = Buffer.alloc(16 << 20, 1); for (let i = 0; i < 40; i++) { fs.writeSync(fd, chunk); await new Promise((r) => setTimeout(r, 20)); } }\n${PIXEL}\n`);
+  writeSubmission(subs, 'save-model.ts', `${TF}export async function train(_d, ctx) { const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 1 })] }); await m.save('file://' + ctx.outDir + '/m'); return (await tf.loadLayersModel('file://' + ctx.outDir + '/m/model.json')).layers.length; }\n${PIXEL}\n`);
   mkdirSync(join(subs, 'linked'));
   writeSubmission(join(subs, 'linked'), 'index.ts', trainDoing('return null;'));
   symlinkSync('/etc/passwd', join(subs, 'linked', 'data.txt'));
-  results = await grade(['ok.ts', 'loop.ts', 'mem.ts', 'read-labels.ts', 'read-package.ts', 'read-grader.ts', 'socket.ts', 'spawn.ts', 'worker.ts', 'signal.ts', 'throws.ts', 'short.ts', 'nan.ts', 'syntax.ts', 'no-export.ts', 'outside.ts', 'big-batch.ts', 'flood.ts', 'linked']);
+  results = await grade(['ok.ts', 'loop.ts', 'mem.ts', 'read-labels.ts', 'read-package.ts', 'read-grader.ts', 'socket.ts', 'spawn.ts', 'worker.ts', 'signal.ts', 'throws.ts', 'short.ts', 'nan.ts', 'syntax.ts', 'no-export.ts', 'outside.ts', 'big-batch.ts', 'flood.ts', 'linked', 'write-outside.ts', 'fill-disk.ts', 'save-model.ts']);
 });
 
 test.after(() => { server.close(); });
@@ -140,6 +143,14 @@ test('syntax error, missing export, outside import, symlink, batch too large →
   assert.match(verdict('linked').reason!, /symbolic link/);
   assert.is(verdict('big-batch').verdict, 'BAD_SUBMISSION');
   assert.match(verdict('big-batch').reason!, /batch size 128 exceeds this assignment's limit of 64/);
+});
+
+test('writes: only into its own out/ folder, capped in size; file:// save and load work there', () => {
+  assert.is(verdict('write-outside').verdict, 'CRASH');
+  assert.match(verdict('write-outside').reason!, /ERR_ACCESS_DENIED/);
+  assert.is(verdict('fill-disk').verdict, 'BAD_SUBMISSION', verdict('fill-disk').reason);
+  assert.match(verdict('fill-disk').reason!, /wrote more than 512 MiB to its output folder/);
+  assert.is(verdict('save-model').verdict, 'PASS', verdict('save-model').reason);
 });
 
 test('a flood of output is counted but only its tail is kept', () => {

@@ -4,7 +4,7 @@ import type { ValidateFunction } from 'ajv';
 import { compile } from '../spec/validate.ts';
 import type { Op, RubricItem } from '../spec/types.ts';
 import type { SandboxOutcome } from '../sandbox/run-sandboxed.ts';
-import type { PreparedTask } from '../tasks/types.ts';
+import type { PreparedTask, VerifyResult } from '../tasks/types.ts';
 
 export type Verdict = 'PASS' | 'FAIL' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SUBMISSION' | 'BAD_OUTPUT' | 'ABORTED';
 
@@ -31,7 +31,24 @@ const compare: Record<Op, (a: number, b: number) => boolean> = {
   '<=': (a, b) => a <= b,
 };
 
-export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: RubricItem[]): Judgement {
+/** Validates stage-one outputs; undefined when they are fine, else a BAD_OUTPUT judgement's reason. */
+export function outputProblem(outcome: SandboxOutcome, prepared: PreparedTask): string | undefined {
+  if (outcome.status !== 'OK') return undefined;
+  const validate: ValidateFunction = compile(prepared.outputSchema);
+  if (!validate(outcome.outputs)) {
+    const e = validate.errors?.[0];
+    const nonFinite = JSON.stringify(outcome.outputs ?? null).includes('null');
+    return `outputs ${e?.instancePath || ''} ${e?.message ?? 'invalid'}${nonFinite ? ' (NaN or Infinity in the outputs?)' : ''}`.trim();
+  }
+  try {
+    prepared.checkOutputs(outcome.outputs);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return undefined;
+}
+
+export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: RubricItem[], verified?: VerifyResult): Judgement {
   const maxPoints = rubric.reduce((s, r) => s + r.points, 0);
   const unmeasured = (verdict: Verdict, reason?: string): Judgement => ({
     verdict,
@@ -42,18 +59,9 @@ export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: R
     maxPoints,
   });
   if (outcome.status !== 'OK') return unmeasured(outcome.status, outcome.reason);
-  const validate: ValidateFunction = compile(prepared.outputSchema);
-  if (!validate(outcome.outputs)) {
-    const e = validate.errors?.[0];
-    const nonFinite = JSON.stringify(outcome.outputs ?? null).includes('null');
-    return unmeasured('BAD_OUTPUT', `outputs ${e?.instancePath || ''} ${e?.message ?? 'invalid'}${nonFinite ? ' (NaN or Infinity in the outputs?)' : ''}`.trim());
-  }
-  try {
-    prepared.checkOutputs(outcome.outputs);
-  } catch (err) {
-    return unmeasured('BAD_OUTPUT', (err as Error).message);
-  }
-  const metrics = prepared.score(outcome.outputs);
+  const problem = outputProblem(outcome, prepared);
+  if (problem) return unmeasured('BAD_OUTPUT', problem);
+  const metrics = prepared.score(outcome.outputs, verified);
   const items = rubric.map((r): RubricResult => {
     const value = metrics[r.metric];
     if (value === undefined) return { ...r, value: null, passed: false, detail: `metric "${r.metric}" was not computed` };
@@ -61,7 +69,8 @@ export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: R
     return { ...r, value, passed, detail: `${r.metric} ${fmt(value)} ${passed ? r.op : negate(r.op)} ${r.threshold}` };
   });
   const points = items.reduce((s, r) => s + (r.passed ? r.points : 0), 0);
-  return { verdict: items.every((r) => r.passed) ? 'PASS' : 'FAIL', metrics, rubric: items, points, maxPoints };
+  const reason = verified?.error ? `verification stage: ${verified.error}` : undefined;
+  return { verdict: items.every((r) => r.passed) ? 'PASS' : 'FAIL', ...(reason ? { reason } : {}), metrics, rubric: items, points, maxPoints };
 }
 
 function negate(op: Op): string {

@@ -2,7 +2,7 @@
 // runs submissions side by side in the pool, judges each as it finishes and
 // writes its result atomically. A rerun reuses every result that was graded
 // under the same conditions, so an interrupted batch resumes where it stopped.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GradingPool } from '../pool/pool.ts';
 import { isolationFor, type Isolation } from '../sandbox/capabilities.ts';
@@ -12,11 +12,11 @@ import type { SandboxRequest } from '../sandbox/run-sandboxed.ts';
 import type { Assignment, Limits } from '../spec/types.ts';
 import { check, compile } from '../spec/validate.ts';
 import { taskHost } from '../tasks/hosts.ts';
-import type { Mode, Progress } from '../tasks/types.ts';
+import type { Mode, Progress, VerifyResult } from '../tasks/types.ts';
 import { readJson, sha256, writeJsonAtomic } from '../util/fs.ts';
 import { runEnvironment } from '../report/environment.ts';
 import { resultSchema, type SubmissionResult } from '../report/result.ts';
-import { judge, type Verdict } from './judge.ts';
+import { judge, outputProblem, type Verdict } from './judge.ts';
 import type { Submission } from './discover.ts';
 
 export interface BatchOptions {
@@ -104,6 +104,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
         const request: SandboxRequest = {
           id: `${process.pid}-${s.id}-${Date.now().toString(36)}`,
           submissionPath: s.path,
+          keepArtifacts: !!prepared.verify,
           task: spec.task.kind,
           files: prepared.files,
           params: prepared.params,
@@ -117,7 +118,14 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           keepJobDir: o.keepJobDirs,
         };
         const outcome = await pool.run(request, { onStart: () => o.reporter.start(s.id), onProgress: (p, t) => o.reporter.progress(s.id, p, t) });
-        const j = judge(outcome, prepared, spec.rubric);
+        let verified: VerifyResult | undefined;
+        if (prepared.verify && outcome.status === 'OK' && !outputProblem(outcome, prepared)) {
+          // Stage two: trusted task code in a fresh sandbox reads what the submission saved.
+          const v = await pool.run({ ...request, id: `${request.id}-verify`, stage: 'verify', submissionPath: undefined, keepArtifacts: false, artifactsIn: outcome.artifactsDir, params: prepared.verify.params });
+          verified = v.status === 'OK' ? { outputs: v.outputs } : { error: `${v.status}: ${v.reason ?? ''}`.trim() };
+        }
+        if (outcome.artifactsDir) rmSync(outcome.artifactsDir, { recursive: true, force: true });
+        const j = judge(outcome, prepared, spec.rubric, verified);
         const total = (performance.now() - tStart) / 1000;
         const inSubmission = outcome.timings.startupSec !== undefined ? outcome.elapsedSec - outcome.timings.startupSec : 0;
         const result: SubmissionResult = {

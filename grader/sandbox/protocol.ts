@@ -23,7 +23,11 @@ export type ChildMessage =
 /** What the grader hands the runner, as job.json in the job folder. */
 export interface JobFile {
   task: string;
-  submission: string;
+  stage: 'run' | 'verify';
+  /** The compiled submission (absent in the verify stage). */
+  submission?: string;
+  outDir: string;
+  artifactsDir?: string;
   files: Record<string, string>;
   params: Record<string, unknown>;
   limits: Limits;

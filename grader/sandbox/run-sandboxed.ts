@@ -19,7 +19,12 @@ export type RunStatus = 'OK' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SU
 
 export interface SandboxRequest {
   id: string;
-  submissionPath: string;
+  /** 'verify' runs the task's verify half over `artifactsIn`, with no submission. */
+  stage?: 'run' | 'verify';
+  submissionPath?: string;
+  /** Keep what the process wrote to its out/ folder (for a verify stage); returned as artifactsDir. */
+  keepArtifacts?: boolean;
+  artifactsIn?: string;
   task: string;
   files: Record<string, string>;
   params: Record<string, unknown>;
@@ -44,6 +49,7 @@ export interface SandboxOutcome {
   elapsedSec: number;
   peakMiB: number;
   timings: { compileSec: number; startupSec?: number };
+  artifactsDir?: string;
 }
 
 export interface SandboxEvents {
@@ -53,6 +59,7 @@ export interface SandboxEvents {
 }
 
 const MAX_PROTOCOL_LINE = 256 * 1024 * 1024;
+const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024; // what a submission may write to its out/ folder
 const validateMessage = compile(childMessageSchema);
 
 export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = {}): Promise<SandboxOutcome> {
@@ -64,18 +71,34 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
     // jobs/ must be traversable by the sandbox uid; each job folder is its own.
     mkdirSync(join(req.cacheRoot, 'jobs'), { recursive: true });
     chmodSync(join(req.cacheRoot, 'jobs'), 0o711);
-    mkdirSync(join(jobDir, 'src'), { recursive: true, mode: 0o700 });
-    const root = copySubmission(req.submissionPath, join(jobDir, 'src'));
-    const compiled = join(jobDir, 'submission.cjs');
-    try {
-      await compileSubmission(entryOf(root), root, compiled);
-    } catch (e) {
-      if (e instanceof CompileError) return { ...base, status: 'BAD_SUBMISSION', reason: `does not compile:\n${e.message}`, timings: { compileSec: sec(t0) } };
-      throw e;
+    mkdirSync(join(jobDir, 'out'), { recursive: true, mode: 0o700 });
+    const stage = req.stage ?? 'run';
+    let compiled: string | undefined;
+    if (stage === 'run') {
+      const root = copySubmission(req.submissionPath!, join(jobDir, 'src'));
+      compiled = join(jobDir, 'submission.cjs');
+      try {
+        await compileSubmission(entryOf(root), root, compiled);
+      } catch (e) {
+        if (e instanceof CompileError) return { ...base, status: 'BAD_SUBMISSION', reason: `does not compile:\n${e.message}`, timings: { compileSec: sec(t0) } };
+        throw e;
+      }
     }
-    const job: JobFile = { task: req.task, submission: compiled, files: req.files, params: req.params, limits: req.limits, seed: req.seed, backend: req.backend, allowNative: req.allowNative };
+    const job: JobFile = {
+      task: req.task, stage, submission: compiled, outDir: join(jobDir, 'out'), artifactsDir: req.artifactsIn,
+      files: req.files, params: req.params, limits: req.limits, seed: req.seed, backend: req.backend, allowNative: req.allowNative,
+    };
     writeJsonAtomic(join(jobDir, 'job.json'), job);
-    return await supervise(req, jobDir, sec(t0), events);
+    const outcome = await supervise(req, jobDir, sec(t0), events);
+    if (req.keepArtifacts && outcome.status === 'OK') {
+      const kept = join(req.cacheRoot, 'artifacts', req.id);
+      rmSync(kept, { recursive: true, force: true });
+      mkdirSync(join(req.cacheRoot, 'artifacts'), { recursive: true });
+      chmodSync(join(req.cacheRoot, 'artifacts'), 0o711);
+      cpSync(join(jobDir, 'out'), kept, { recursive: true, verbatimSymlinks: true });
+      outcome.artifactsDir = kept;
+    }
+    return outcome;
   } catch (e) {
     if (e instanceof SubmissionRefused) return { ...base, status: 'BAD_SUBMISSION', reason: e.message, timings: { compileSec: sec(t0) } };
     throw e;
@@ -88,6 +111,7 @@ class SubmissionRefused extends Error {}
 
 /** Copies the submission into the job folder, refusing symlinks anywhere in it. Returns the copy's root. */
 function copySubmission(from: string, srcDir: string): string {
+  mkdirSync(srcDir, { mode: 0o700 });
   const walk = (p: string): void => {
     const st = lstatSync(p);
     if (st.isSymbolicLink()) throw new SubmissionRefused(`${p} is a symbolic link; submissions may not contain links`);
@@ -112,7 +136,8 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
     if (uid !== undefined) chownTree(jobDir, uid);
     const nodeArgs = [
       iso.fsPermissionFlag,
-      ...readAllowList([jobDir + '/', req.runnerPath, ...runtimePackageDirs().map((d) => d + '/'), ...Object.values(req.files)]).map((p) => `--allow-fs-read=${p}`),
+      ...readAllowList([jobDir + '/', req.runnerPath, ...runtimePackageDirs().map((d) => d + '/'), ...Object.values(req.files), ...(req.artifactsIn ? [req.artifactsIn + '/'] : [])]).map((p) => `--allow-fs-read=${p}`),
+      `--allow-fs-write=${join(jobDir, 'out')}/`,
       ...(req.allowNative ? ['--allow-addons'] : []), // only for the opt-in native backend
       `--max-old-space-size=${req.limits.memoryLimitMiB}`,
       '--disable-warning=ExperimentalWarning',
@@ -162,12 +187,17 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
     let timedOut = false, memKilled = false, aborted = false;
     guard.watch(pid, () => { memKilled = true; killAll(); });
     const timer = setTimeout(() => { timedOut = true; killAll(); }, req.limits.timeLimitSec * 1000);
+    let diskExceeded = false;
+    const diskWatch = setInterval(() => {
+      if (treeBytes(join(jobDir, 'out')) > MAX_ARTIFACT_BYTES) { diskExceeded = true; killAll(); }
+    }, 1000);
     const onAbort = () => { aborted = true; killAll(); };
     events.signal?.addEventListener('abort', onAbort);
     if (events.signal?.aborted) onAbort();
 
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('close', (code, signal) => res({ code, signal })));
     clearTimeout(timer);
+    clearInterval(diskWatch);
     events.signal?.removeEventListener('abort', onAbort);
     killAll(); // anything the submission left behind in its group
     const elapsedSec = sec(tStart);
@@ -177,6 +207,7 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
     const where = describeProgress(lastProgress);
     if (aborted) return { ...out, status: 'ABORTED', reason: 'grading was interrupted' };
     if (timedOut) return { ...out, status: 'TIME_LIMIT', reason: `time limit of ${req.limits.timeLimitSec} s reached${where}` };
+    if (diskExceeded || treeBytes(join(jobDir, 'out')) > MAX_ARTIFACT_BYTES) return { ...out, status: 'BAD_SUBMISSION', reason: `wrote more than ${MAX_ARTIFACT_BYTES >> 20} MiB to its output folder` };
     const heapOom = lines.some((l) => /JavaScript heap out of memory|Reached heap limit/.test(l));
     if (memKilled || guard.exceeded() || heapOom || error?.kind === 'MEMORY_LIMIT') {
       const cause = error?.kind === 'MEMORY_LIMIT' ? ` (${error.message})` : heapOom ? ' (JavaScript heap out of memory)' : '';
@@ -205,6 +236,17 @@ export function readAllowList(paths: string[]): string[] {
   const unique = [...new Set(paths)];
   const dirs = unique.filter((p) => p.endsWith('/'));
   return unique.filter((p) => !dirs.some((d) => d !== p && p.startsWith(d)));
+}
+
+function treeBytes(dir: string): number {
+  let total = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      total += e.isDirectory() ? treeBytes(p) : lstatSync(p).size;
+    }
+  } catch { /* vanished */ }
+  return total;
 }
 
 function chownTree(dir: string, uid: number): void {

@@ -24,8 +24,20 @@ export interface PreparedTask {
   outputSchema: object;
   /** Semantic checks beyond the schema (lengths, ranges); throws a message for BAD_OUTPUT. */
   checkOutputs(outputs: unknown): void;
+  /**
+   * When set, a second sandboxed process runs the task's verify half with no
+   * submission code loaded, reading the artifacts the submission wrote (a saved
+   * checkpoint, say); its outputs or error reach score().
+   */
+  verify?: { params: Record<string, unknown> };
   /** Computes every metric the rubric may name, from validated outputs. */
-  score(outputs: unknown): Record<string, number>;
+  score(outputs: unknown, verified?: VerifyResult): Record<string, number>;
+}
+
+export interface VerifyResult {
+  outputs?: unknown;
+  /** Why the verify stage produced no outputs (e.g. the checkpoint did not load). */
+  error?: string;
 }
 
 export interface TaskHost {
@@ -49,6 +61,10 @@ export interface SandboxTaskContext {
   files: Record<string, string>;
   limits: Limits;
   seed: number;
+  /** Writable folder for artifacts (saved models, checkpoints); size-capped. */
+  outDir: string;
+  /** In the verify stage: the previous stage's outDir, read-only. */
+  artifactsDir?: string;
   progress(p: Progress): void;
 }
 
@@ -58,3 +74,11 @@ export class ContractError extends Error {
 }
 
 export type SandboxTask = (submission: Record<string, unknown>, ctx: SandboxTaskContext) => Promise<unknown>;
+
+/** Runs in a fresh sandbox without the submission: trusted code over untrusted artifacts. */
+export type VerifyTask = (ctx: SandboxTaskContext) => Promise<unknown>;
+
+export interface SandboxTaskModule {
+  run: SandboxTask;
+  verify?: VerifyTask;
+}

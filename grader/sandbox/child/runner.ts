@@ -10,6 +10,7 @@ import { ContractError, type Progress } from '../../tasks/types.ts';
 import { PROTOCOL_FD, type ChildMessage, type JobFile } from '../protocol.ts';
 import { installFitHooks } from './fit-hooks.ts';
 import { TF_GLOBAL } from './tf-global.ts';
+import { registerFileRouter } from '../../tfio/file-io.ts';
 
 function send(msg: ChildMessage): void {
   writeSync(PROTOCOL_FD, JSON.stringify(msg) + '\n');
@@ -39,26 +40,40 @@ async function fail(kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT', e: unknow
 
 async function main(): Promise<void> {
   const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as JobFile;
-  srcDir = join(dirname(job.submission), 'src') + '/';
+  if (job.submission) srcDir = join(dirname(job.submission), 'src') + '/';
   const backend = await loadBackend(tf, job.backend, { allowNative: job.allowNative });
   (globalThis as Record<symbol, unknown>)[TF_GLOBAL] = tf;
+  registerFileRouter(tf); // model.save('file://…') as with tfjs-node
   const progress = (p: Progress) => send({ t: 'progress', ...p });
   installFitHooks(tf, job.limits.maxBatchSize, progress);
   send({ t: 'ready', backend });
 
+  const task = sandboxTasks[job.task];
+  if (!task) return fail('CRASH', new Error(`runner has no task "${job.task}"`));
+  const ctx = { tf, params: job.params, files: job.files, limits: job.limits, seed: job.seed, outDir: job.outDir, artifactsDir: job.artifactsDir, progress };
+  if (job.stage === 'verify') {
+    if (!task.verify) return fail('CRASH', new Error(`task "${job.task}" has no verify stage`));
+    let verified: unknown;
+    try {
+      verified = await task.verify(ctx);
+    } catch (e) {
+      return fail('CRASH', e);
+    }
+    send({ t: 'result', outputs: verified });
+    return exit(0);
+  }
+
   let submission: Record<string, unknown>;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(job.submission);
+    const mod = require(job.submission!);
     submission = mod && typeof mod === 'object' && mod.default && typeof mod.default === 'object' ? { ...mod.default, ...mod } : mod;
   } catch (e) {
     return fail('BAD_SUBMISSION', e);
   }
-  const task = sandboxTasks[job.task];
-  if (!task) return fail('CRASH', new Error(`runner has no task "${job.task}"`));
   let outputs: unknown;
   try {
-    outputs = await task(submission, { tf, params: job.params, files: job.files, limits: job.limits, seed: job.seed, progress });
+    outputs = await task.run(submission, ctx);
   } catch (e) {
     return fail(e instanceof ContractError ? 'BAD_SUBMISSION' : 'CRASH', e);
   }

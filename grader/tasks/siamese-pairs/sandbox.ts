@@ -15,7 +15,7 @@ export const runSiamesePairs: SandboxTask = async (sub, ctx) => {
   const images = toTensor(tf, readFileSync(files.trainImages!).subarray(0, n * px), n, h, w);
   const labels = tf.tensor1d(Int32Array.from(readFileSync(files.trainLabels!).subarray(0, n)), 'int32');
   ctx.progress({ phase: 'train' });
-  const model = await train({ images, labels }, { seed: ctx.seed, maxBatchSize: ctx.limits.maxBatchSize, timeLimitSec: ctx.limits.timeLimitSec });
+  const model = await train({ images, labels }, { seed: ctx.seed, maxBatchSize: ctx.limits.maxBatchSize, timeLimitSec: ctx.limits.timeLimitSec, outDir: ctx.outDir });
 
   ctx.progress({ phase: 'predict' });
   const evalImages = readFileSync(files.evalImages!);
