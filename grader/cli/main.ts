@@ -36,6 +36,7 @@ Options:
   --backend <name>        auto (default), wasm, cpu or tensorflow (needs --allow-native)
   --allow-native          allow @tensorflow/tfjs-node's native addon (weakens the sandbox)
   --data-dir <dir>        folder with the dataset's IDX files (default: the packaged copy)
+  --weights <path|url>    another pretrained base for assignments that use one (cached; default: the bundled one)
   --cache-dir <dir>       dataset cache and job folders (default $DLGRADE_CACHE_DIR or .dlgrade-cache)
   --allow-no-network-isolation   grade even where no network namespace can be made (unsafe)
   --keep-job-dirs         keep each submission's job folder for debugging
@@ -62,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: 'string' }, junit: { type: 'string' }, json: { type: 'string' },
         concurrency: { type: 'string' }, 'time-limit': { type: 'string' }, 'memory-limit': { type: 'string' },
         force: { type: 'boolean' }, 'no-resume': { type: 'boolean' }, backend: { type: 'string' },
-        'allow-native': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'cache-dir': { type: 'string' },
+        'allow-native': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, weights: { type: 'string' },
         'allow-no-network-isolation': { type: 'boolean' }, 'keep-job-dirs': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
@@ -147,6 +148,7 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
       assignment, submissions, mode, outDir, concurrency, limits,
       cacheRoot: resolve((v['cache-dir'] as string | undefined) ?? process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache')),
       dataDir: v['data-dir'] as string | undefined,
+      weights: v.weights as string | undefined,
       backend: backend as 'auto', allowNative: !!v['allow-native'], isolation,
       resume: !v['no-resume'], keepJobDirs: !!v['keep-job-dirs'], reporter, signal: ac.signal,
     });

@@ -28,6 +28,7 @@ export interface BatchOptions {
   limits: Limits;
   cacheRoot: string;
   dataDir?: string;
+  weights?: string;
   backend: SandboxRequest['backend'];
   allowNative: boolean;
   isolation: Isolation;
@@ -66,7 +67,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const { spec } = o.assignment;
   const host = taskHost(spec.task.kind, o.assignment.specPath);
   check(compile(host.paramsSchema), spec.task, `${o.assignment.specPath} (task)`);
-  const prepared = host.prepare({ assignment: o.assignment, mode: o.mode, cacheRoot: o.cacheRoot, dataDir: o.dataDir });
+  const prepared = await host.prepare({ assignment: o.assignment, mode: o.mode, cacheRoot: o.cacheRoot, dataDir: o.dataDir, weights: o.weights });
   mkdirSync(o.cacheRoot, { recursive: true });
   const isolation = isolationFor(o.isolation, [o.cacheRoot, NODE_MODULES]);
   const environment = runEnvironment(isolation);

@@ -12,6 +12,8 @@ export interface PrepareContext {
   mode: Mode;
   cacheRoot: string;
   dataDir?: string;
+  /** --weights: another pretrained base (path or URL) for tasks that use one. */
+  weights?: string;
 }
 
 export interface PreparedTask {
@@ -45,7 +47,7 @@ export interface TaskHost {
   /** ajv schema of the task's parameters in assignment.json (`task`). */
   paramsSchema: object;
   metrics: readonly string[];
-  prepare(ctx: PrepareContext): PreparedTask;
+  prepare(ctx: PrepareContext): PreparedTask | Promise<PreparedTask>;
 }
 
 export interface Progress {
