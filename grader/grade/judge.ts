@@ -69,7 +69,10 @@ export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: R
     return { ...r, value, passed, detail: `${r.metric} ${fmt(value)} ${passed ? r.op : negate(r.op)} ${r.threshold}` };
   });
   const points = items.reduce((s, r) => s + (r.passed ? r.points : 0), 0);
-  const reason = verified?.error ? `verification stage: ${verified.error}` : undefined;
+  // A verify stage reports problems either by failing or as `errors: string[]` beside its outputs.
+  const listed = (verified?.outputs as { errors?: unknown } | undefined)?.errors;
+  const problems = [verified?.error, ...(Array.isArray(listed) ? listed.map(String) : [])].filter(Boolean);
+  const reason = problems.length ? `verification stage: ${problems.join('; ')}` : undefined;
   return { verdict: items.every((r) => r.passed) ? 'PASS' : 'FAIL', ...(reason ? { reason } : {}), metrics, rubric: items, points, maxPoints };
 }
 

@@ -28,7 +28,7 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
     drawn = lines.length;
   };
   let ticker: NodeJS.Timeout | undefined;
-  let lastEpochLine = new Map<string, number>();
+  const lastEpochLine = new Map<string, number>(); // elapsed seconds of the last epoch line printed
   return {
     begin(info) {
       limit = info.limits.timeLimitSec;
@@ -47,8 +47,10 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
     progress(id, p, t) {
       const s = running.get(id);
       if (s) s.p = p;
-      if (!live && p.phase === 'train' && p.epoch !== undefined && p.epoch !== lastEpochLine.get(id)) {
-        lastEpochLine.set(id, p.epoch);
+      // Plain logs get an epoch line at most every 5 s per submission, and the last epoch.
+      const last = lastEpochLine.get(id);
+      if (!live && p.phase === 'train' && p.epoch !== undefined && (last === undefined || t - last >= 5 || p.epoch === p.epochs)) {
+        lastEpochLine.set(id, t);
         out.write(`  ${id}: epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''} ${t.toFixed(1)}s / ${limit}s ${Object.entries(p.logs ?? {}).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}\n`);
       }
       draw();

@@ -95,7 +95,8 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
       rmSync(kept, { recursive: true, force: true });
       mkdirSync(join(req.cacheRoot, 'artifacts'), { recursive: true });
       chmodSync(join(req.cacheRoot, 'artifacts'), 0o711);
-      cpSync(join(jobDir, 'out'), kept, { recursive: true, verbatimSymlinks: true });
+      cpSync(join(jobDir, 'out'), kept, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+      readableTree(kept); // the verify stage runs as another uid
       outcome.artifactsDir = kept;
     }
     return outcome;
@@ -247,6 +248,15 @@ function treeBytes(dir: string): number {
     }
   } catch { /* vanished */ }
   return total;
+}
+
+function readableTree(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) readableTree(p);
+    else if (e.isFile()) chmodSync(p, 0o644);
+  }
 }
 
 function chownTree(dir: string, uid: number): void {

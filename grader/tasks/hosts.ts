@@ -1,7 +1,8 @@
+import { functionFit } from './function-fit/host.ts';
 import { siamesePairs } from './siamese-pairs/host.ts';
 import type { TaskHost } from './types.ts';
 
-const hosts: Record<string, TaskHost> = { [siamesePairs.kind]: siamesePairs };
+const hosts: Record<string, TaskHost> = Object.fromEntries([siamesePairs, functionFit].map((h) => [h.kind, h]));
 
 export function taskHost(kind: string, specPath: string): TaskHost {
   const host = hosts[kind];

@@ -1,7 +1,9 @@
 // Bundled into the sandbox runner: the sandbox halves, by task kind.
+import { functionFitSandbox } from './function-fit/sandbox.ts';
 import { runSiamesePairs } from './siamese-pairs/sandbox.ts';
 import type { SandboxTaskModule } from './types.ts';
 
 export const sandboxTasks: Record<string, SandboxTaskModule> = {
   'siamese-pairs': { run: runSiamesePairs },
+  'function-fit': functionFitSandbox,
 };

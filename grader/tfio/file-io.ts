@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 
-type Tf = typeof tfTypes;
+type Tf = typeof import('@tensorflow/tfjs');
 type Artifacts = tfTypes.io.ModelArtifacts;
 
 const SCHEME = 'file://';

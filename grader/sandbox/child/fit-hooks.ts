@@ -19,10 +19,13 @@ export function installFitHooks(tf: Tf, maxBatchSize: number, progress: (p: Prog
       progress({ phase: 'train', epoch: epoch + 1, epochs, logs: numericLogs(logs) });
     },
   });
+  // tfjs accepts either callback objects or plain {onEpochEnd…} configs, but not a mix:
+  // normalise everything to callback objects before adding ours.
+  const asCallback = (cb: any) => (typeof cb?.setParams === 'function' ? cb : new tf.CustomCallback(cb));
   const withObserver = (args: Record<string, any> | undefined) => {
     const cbs = args?.callbacks;
-    const list = cbs === undefined ? [] : Array.isArray(cbs) ? [...cbs] : [cbs];
-    return { ...args, callbacks: [...list, observer(args?.epochs ?? 1)] };
+    const list = cbs === undefined || cbs === null ? [] : Array.isArray(cbs) ? [...cbs] : [cbs];
+    return { ...args, callbacks: [...list.map(asCallback), asCallback(observer(args?.epochs ?? 1))] };
   };
   const fit = proto.fit!;
   proto.fit = function (this: unknown, x: unknown, y: unknown, args?: Record<string, any>) {

@@ -3,6 +3,7 @@
 // on fd 3. It is not trusted for scoring: the grader only takes raw outputs.
 import { readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import seedrandom from 'seedrandom';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from './backend-standin.ts';
 import { sandboxTasks } from '../../tasks/sandboxes.ts';
@@ -40,6 +41,8 @@ async function fail(kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT', e: unknow
 
 async function main(): Promise<void> {
   const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as JobFile;
+  // Reproducible runs: Math.random (model.fit's shuffle, unseeded tf initialisers) follows the assignment's seed.
+  seedrandom(`${job.seed}/${job.stage}`, { global: true });
   if (job.submission) srcDir = join(dirname(job.submission), 'src') + '/';
   const backend = await loadBackend(tf, job.backend, { allowNative: job.allowNative });
   (globalThis as Record<symbol, unknown>)[TF_GLOBAL] = tf;

@@ -1,0 +1,99 @@
+// Host half of the WORK1 cubic-fit assignments. Four variants share the data
+// and the MSE metric; each adds what its work asks for:
+//   fit          (1.1) the Layers API: model.fit must be used
+//   custom-loop  (1.2) a hand-written loop: model.fit is disabled, optimizer steps counted
+//   checkpoints  (1.3) checkpoints written by a callback each epoch; the grader restores the latest
+//   save-restore (1.4) weights-only and whole-model artifacts, both reloaded by the grader
+import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
+import { cubicData, maxAbsDiff, mse, type CubicSpec } from './data.ts';
+
+export type FitVariant = 'fit' | 'custom-loop' | 'checkpoints' | 'save-restore';
+
+export interface FunctionFitParams extends CubicSpec {
+  kind: 'function-fit';
+  variant: FitVariant;
+}
+
+const nums = { type: 'array', items: { type: 'number' } };
+
+const paramsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'variant', 'coefficients', 'xRange', 'noiseStd', 'trainCount', 'testCount'],
+  properties: {
+    kind: { const: 'function-fit' },
+    variant: { enum: ['fit', 'custom-loop', 'checkpoints', 'save-restore'] },
+    coefficients: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 },
+    xRange: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
+    noiseStd: { type: 'number', minimum: 0 },
+    trainCount: { type: 'integer', minimum: 10, maximum: 100000 },
+    testCount: { type: 'integer', minimum: 10, maximum: 100000 },
+  },
+};
+
+const outputSchemas: Record<FitVariant, object> = {
+  fit: { type: 'object', required: ['predictions', 'fitCalls'], properties: { predictions: nums, fitCalls: { type: 'integer' } } },
+  'custom-loop': { type: 'object', required: ['predictions', 'optimizerSteps'], properties: { predictions: nums, optimizerSteps: { type: 'integer' } } },
+  checkpoints: { type: 'object', required: ['predictions'], properties: { predictions: nums } },
+  'save-restore': {
+    type: 'object',
+    required: ['trained', 'fromWeights', 'fromModel'],
+    properties: { trained: nums, fromWeights: nums, fromModel: nums },
+  },
+};
+
+interface CheckpointVerify { checkpoints: { epoch: number; mtimeMs: number }[]; predictions: number[] | null; errors: string[] }
+interface SaveRestoreVerify { fromModel: number[] | null; fromWeights: number[] | null; weightsOnly: boolean; errors: string[] }
+
+export const functionFit: TaskHost = {
+  kind: 'function-fit',
+  paramsSchema,
+  metrics: ['mse', 'fit_calls', 'optimizer_steps', 'checkpoints_written', 'restore_max_abs_diff', 'model_restore_diff', 'weights_restore_diff', 'own_restore_diff', 'weights_only'],
+  prepare(ctx: PrepareContext): PreparedTask {
+    const p = ctx.assignment.spec.task as unknown as FunctionFitParams;
+    // grade and check draw different held-out points; training points are the same.
+    const data = cubicData(p, ctx.assignment.spec.seed);
+    const held = ctx.mode === 'grade' ? data : cubicData({ ...p }, `${ctx.assignment.spec.seed}/check`);
+    const params = { variant: p.variant, xTrain: data.xTrain, yTrain: data.yTrain, xTest: held.xTest };
+    const n = held.xTest.length;
+    const expectLength = (name: string, xs: unknown) => {
+      if ((xs as number[]).length !== n) throw new Error(`expected ${n} ${name} (one per held-out x), got ${(xs as number[]).length}`);
+    };
+    return {
+      files: {},
+      params,
+      dataset: { name: 'cubic', checksum: `coefficients ${p.coefficients.join(',')}, noise ${p.noiseStd}, seed ${ctx.assignment.spec.seed}`, evaluatedOn: `${n} held-out points (${ctx.mode === 'grade' ? 'test' : 'public check'} draw)` },
+      outputSchema: outputSchemas[p.variant],
+      checkOutputs(outputs) {
+        const o = outputs as Record<string, number[]>;
+        if (p.variant === 'save-restore') for (const k of ['trained', 'fromWeights', 'fromModel']) expectLength(`${k} predictions`, o[k]);
+        else expectLength('predictions', o.predictions);
+      },
+      ...(p.variant === 'checkpoints' || p.variant === 'save-restore' ? { verify: { params: { variant: p.variant, xTest: held.xTest } } } : {}),
+      score(outputs, verified?: VerifyResult): Record<string, number> {
+        const o = outputs as Record<string, any>;
+        if (p.variant === 'fit') return { mse: mse(o.predictions, held.yTest), fit_calls: o.fitCalls };
+        if (p.variant === 'custom-loop') return { mse: mse(o.predictions, held.yTest), optimizer_steps: o.optimizerSteps };
+        if (p.variant === 'checkpoints') {
+          const v = verified?.outputs as CheckpointVerify | undefined;
+          const cps = v?.checkpoints ?? [];
+          // Written during training: one per epoch, each later than the one before.
+          const increasing = cps.every((c, i) => i === 0 || c.mtimeMs > cps[i - 1]!.mtimeMs);
+          return {
+            mse: mse(o.predictions, held.yTest),
+            checkpoints_written: increasing ? cps.length : 0,
+            restore_max_abs_diff: v?.predictions ? maxAbsDiff(v.predictions, o.predictions) : Infinity,
+          };
+        }
+        const v = verified?.outputs as SaveRestoreVerify | undefined;
+        return {
+          mse: mse(o.trained, held.yTest),
+          own_restore_diff: Math.max(maxAbsDiff(o.fromWeights, o.trained), maxAbsDiff(o.fromModel, o.trained)),
+          model_restore_diff: v?.fromModel ? maxAbsDiff(v.fromModel, o.trained) : Infinity,
+          weights_restore_diff: v?.fromWeights ? maxAbsDiff(v.fromWeights, o.trained) : Infinity,
+          weights_only: v?.weightsOnly ? 1 : 0,
+        };
+      },
+    };
+  },
+};

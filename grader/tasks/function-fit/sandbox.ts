@@ -1,0 +1,166 @@
+// Sandbox half of the WORK1 cubic-fit assignments, and the verify stage that
+// reloads their saved artifacts in a fresh process with no student code.
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileSystem } from '../../tfio/file-io.ts';
+import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
+
+type Tf = SandboxTaskContext['tf'];
+type Model = import('@tensorflow/tfjs').LayersModel;
+
+const CHECKPOINTS = 'checkpoints';
+
+function requireFns(sub: Record<string, unknown>, names: string[]): void {
+  for (const n of names) if (typeof sub[n] !== 'function') throw new ContractError(`the submission must export a function \`${n}\` (see the assignment statement)`);
+}
+
+async function values(tf: Tf, out: unknown, what: string): Promise<number[]> {
+  if (out instanceof tf.Tensor) {
+    const v = Array.from((await out.data()) as Float32Array);
+    out.dispose();
+    return v;
+  }
+  if (ArrayBuffer.isView(out)) return Array.from(out as unknown as ArrayLike<number>);
+  if (Array.isArray(out)) return out.flat(Infinity) as number[];
+  throw new ContractError(`${what} must return a tensor or an array of numbers, got ${out === null ? 'null' : typeof out}`);
+}
+
+function isModel(tf: Tf, m: unknown): m is Model {
+  return m instanceof tf.LayersModel;
+}
+
+async function modelPredict(tf: Tf, m: unknown, x: number[], what: string): Promise<number[]> {
+  if (!isModel(tf, m)) throw new ContractError(`${what} must return a tf.LayersModel (tf.sequential / tf.model), got ${m === null ? 'null' : typeof m}`);
+  return values(tf, tf.tidy(() => m.predict(tf.tensor2d(x, [x.length, 1])) as import('@tensorflow/tfjs').Tensor), `${what}'s model.predict`);
+}
+
+/** Counts optimizer steps: optimizer.minimize and optimizer.applyGradients both end in applyGradients. */
+function countOptimizerSteps(tf: Tf): () => number {
+  let applied = 0;
+  const optimizers = [tf.SGDOptimizer, tf.MomentumOptimizer, tf.AdamOptimizer, tf.AdamaxOptimizer, tf.AdagradOptimizer, tf.AdadeltaOptimizer, tf.RMSPropOptimizer];
+  for (const cls of optimizers) {
+    const proto = cls.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const orig = proto.applyGradients!;
+    proto.applyGradients = function (this: unknown, ...a: unknown[]) { applied++; return orig.apply(this, a); };
+  }
+  return () => applied;
+}
+
+async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promise<unknown> {
+  const { tf, params } = ctx;
+  const variant = params.variant as string;
+  const xTrain = params.xTrain as number[], yTrain = params.yTrain as number[], xTest = params.xTest as number[];
+  const data = () => ({ x: tf.tensor2d(xTrain, [xTrain.length, 1]), y: tf.tensor2d(yTrain, [yTrain.length, 1]) });
+  const trainCtx = { seed: ctx.seed, maxBatchSize: ctx.limits.maxBatchSize, timeLimitSec: ctx.limits.timeLimitSec, outDir: ctx.outDir };
+  const proto = tf.LayersModel.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+
+  if (variant === 'fit') {
+    requireFns(sub, ['train', 'predict']);
+    let fitCalls = 0;
+    const fit = proto.fit!;
+    proto.fit = function (this: unknown, ...a: unknown[]) { fitCalls++; return fit.apply(this, a); };
+    ctx.progress({ phase: 'train' });
+    const model = await (sub.train as Function)(data(), trainCtx);
+    ctx.progress({ phase: 'predict' });
+    const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
+    return { predictions, fitCalls };
+  }
+
+  if (variant === 'custom-loop') {
+    requireFns(sub, ['train', 'predict']);
+    const refuse = () => { throw new ContractError('this assignment asks for a hand-written training loop: model.fit and model.fitDataset are disabled (use optimizer.minimize or tf.variableGrads)'); };
+    proto.fit = refuse;
+    proto.fitDataset = refuse;
+    const steps = countOptimizerSteps(tf);
+    ctx.progress({ phase: 'train' });
+    const model = await (sub.train as Function)(data(), trainCtx);
+    ctx.progress({ phase: 'predict' });
+    const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
+    return { predictions, optimizerSteps: steps() };
+  }
+
+  if (variant === 'checkpoints') {
+    requireFns(sub, ['train', 'restore']);
+    const checkpointDir = join(ctx.outDir, CHECKPOINTS);
+    mkdirSync(checkpointDir, { recursive: true });
+    ctx.progress({ phase: 'train' });
+    await (sub.train as Function)(data(), { ...trainCtx, checkpointDir });
+    // Predictions come from the model the submission restores from its own checkpoint.
+    ctx.progress({ phase: 'predict' });
+    const restored = await (sub.restore as Function)({ ...trainCtx, checkpointDir });
+    return { predictions: await modelPredict(tf, restored, xTest, 'restore()') };
+  }
+
+  // save-restore
+  requireFns(sub, ['train', 'saveWeights', 'loadWeights', 'saveModel', 'loadModel']);
+  ctx.progress({ phase: 'train' });
+  const model = await (sub.train as Function)(data(), trainCtx);
+  const trained = await modelPredict(tf, model, xTest, 'train()');
+  const weightsDir = join(ctx.outDir, 'weights'), modelDir = join(ctx.outDir, 'model');
+  mkdirSync(weightsDir, { recursive: true });
+  mkdirSync(modelDir, { recursive: true });
+  await (sub.saveWeights as Function)(model, weightsDir);
+  await (sub.saveModel as Function)(model, modelDir);
+  ctx.progress({ phase: 'predict' });
+  const fromWeights = await modelPredict(tf, await (sub.loadWeights as Function)(weightsDir), xTest, 'loadWeights()');
+  const fromModel = await modelPredict(tf, await (sub.loadModel as Function)(modelDir), xTest, 'loadModel()');
+  return { trained, fromWeights, fromModel };
+}
+
+/** Trusted: only the grader's code runs here, over the artifacts the submission left. */
+async function verify(ctx: SandboxTaskContext): Promise<unknown> {
+  const { tf, params } = ctx;
+  const xTest = params.xTest as number[];
+  const dir = ctx.artifactsDir!;
+  const predict = (m: Model) => values(tf, tf.tidy(() => m.predict(tf.tensor2d(xTest, [xTest.length, 1])) as import('@tensorflow/tfjs').Tensor), 'restored model');
+
+  if (params.variant === 'checkpoints') {
+    const root = join(dir, CHECKPOINTS);
+    const checkpoints = (existsSync(root) ? readdirSync(root) : [])
+      .map((name) => ({ name, epoch: Number(/^epoch-(\d+)$/.exec(name)?.[1] ?? NaN) }))
+      .filter((c) => Number.isInteger(c.epoch) && existsSync(join(root, c.name, 'model.json')))
+      .sort((a, b) => a.epoch - b.epoch)
+      .map((c) => ({ epoch: c.epoch, name: c.name, mtimeMs: statSync(join(root, c.name, 'model.json')).mtimeMs }));
+    let predictions: number[] | null = null, loadError: string | undefined;
+    const last = checkpoints.at(-1);
+    if (last) {
+      try {
+        predictions = await predict(await tf.loadLayersModel(fileSystem(tf, join(root, last.name, 'model.json'))));
+      } catch (e) {
+        loadError = `checkpoint ${last.name} does not load: ${(e as Error).message}`;
+      }
+    }
+    return { checkpoints: checkpoints.map(({ epoch, mtimeMs }) => ({ epoch, mtimeMs })), predictions, errors: loadError ? [loadError.replaceAll(dir + '/', '')] : [] };
+  }
+
+  // save-restore: the whole model must load on its own; the weights folder must hold weights only,
+  // and loading them into the saved architecture must give the same predictions.
+  const errors: string[] = [];
+  let whole: Model | undefined, fromModel: number[] | null = null, fromWeights: number[] | null = null;
+  try {
+    whole = await tf.loadLayersModel(fileSystem(tf, join(dir, 'model', 'model.json')));
+    fromModel = await predict(whole);
+  } catch (e) {
+    errors.push(`model/model.json does not load: ${(e as Error).message}`);
+  }
+  const wdir = join(dir, 'weights');
+  const manifestPath = join(wdir, 'weights.json');
+  let weightsOnly = false;
+  try {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { paths: string[]; weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[] }[];
+    weightsOnly = Array.isArray(manifest) && !existsSync(join(wdir, 'model.json'));
+    const specs = manifest.flatMap((g) => g.weights);
+    const bytes = Buffer.concat(manifest.flatMap((g) => g.paths.map((p) => readFileSync(join(wdir, p)))));
+    const named = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), specs);
+    if (whole) {
+      const tensors = specs.map((s) => named[s.name]!);
+      whole.setWeights(tensors);
+      fromWeights = await predict(whole);
+    }
+  } catch (e) {
+    errors.push(`weights/weights.json + its shards do not load: ${(e as Error).message}`);
+  }
+  return { fromModel, fromWeights, weightsOnly, errors: errors.map((e) => e.replaceAll(dir + '/', '')) };
+}
+
+export const functionFitSandbox: SandboxTaskModule = { run, verify };
