@@ -1,6 +1,6 @@
 // Harness benchmarks: what grading costs beyond the submission's own work,
 // and how many submissions an instructor grades per hour on this machine.
-import { mkdtempSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { discoverSubmissions } from '../grader/grade/discover.ts';
@@ -39,8 +39,19 @@ export async function distance(net: tf.Sequential, a: tf.Tensor4D, b: tf.Tensor4
 }
 `;
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+function scratch(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 function classOf(n: number, code: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dlgrade-bench-'));
+  const dir = scratch('dlgrade-bench-');
   chmodSync(dir, 0o755);
   for (let i = 0; i < n; i++) writeFileSync(join(dir, `student-${String(i).padStart(2, '0')}.ts`), code.replace('export async function train', `// student ${i}\nexport async function train`));
   return dir;
@@ -48,8 +59,7 @@ function classOf(n: number, code: string): string {
 
 async function grade(dir: string, concurrency: number, assignmentId = 'siamese-mnist'): Promise<BatchSummary> {
   const assignment = loadAssignment(assignmentId);
-  const out = mkdtempSync(join(tmpdir(), 'dlgrade-bench-out-'));
-  mkdirSync(out, { recursive: true });
+  const out = scratch('dlgrade-bench-out-');
   return runBatch({
     assignment, submissions: discoverSubmissions([dir]), mode: 'grade', outDir: out, concurrency,
     limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache'),

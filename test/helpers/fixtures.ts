@@ -1,13 +1,20 @@
 // Small, real inputs for tests: IDX files written with the grader's own
 // encoder and an assignment folder that points at them.
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx } from '../../grader/data/idx.ts';
 
+const made: string[] = [];
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary folder removed when the test process exits. */
 export function tempDir(prefix = 'dlgrade-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
   chmodSync(dir, 0o755); // the sandbox's own uid must be able to reach the cache inside
   return dir;
 }
