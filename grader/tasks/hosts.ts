@@ -1,8 +1,9 @@
 import { functionFit } from './function-fit/host.ts';
+import { mnistAdder } from './mnist-adder/host.ts';
 import { siamesePairs } from './siamese-pairs/host.ts';
 import type { TaskHost } from './types.ts';
 
-const hosts: Record<string, TaskHost> = Object.fromEntries([siamesePairs, functionFit].map((h) => [h.kind, h]));
+const hosts: Record<string, TaskHost> = Object.fromEntries([siamesePairs, functionFit, mnistAdder].map((h) => [h.kind, h]));
 
 export function taskHost(kind: string, specPath: string): TaskHost {
   const host = hosts[kind];

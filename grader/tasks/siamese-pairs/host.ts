@@ -2,12 +2,10 @@
 // submission trains on labelled images, then returns one distance per pair;
 // label 1 (different digits) should get the larger distance. AUC is computed
 // here from those distances and labels that never leave this process.
-import { mkdirSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ensureDatasetCache, readLabels, type DatasetName } from '../../data/image-dataset.ts';
-import { balancedPairs, range, type PairSet } from '../../data/pairs.ts';
+import { balancedPairs, range } from '../../data/pairs.ts';
 import { rocAuc } from '../../metrics/auc.ts';
-import { sha256, writeAtomic, writeJsonAtomic } from '../../util/fs.ts';
+import { writePairFiles } from '../shared/pair-files.ts';
 import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
 
 export interface SiameseParams {
@@ -55,7 +53,7 @@ export const siamesePairs: TaskHost = {
     if (pool.length < 20) throw new Error(`${ctx.assignment.specPath}: trainCount ${p.trainCount} leaves no validation images`);
     const seed = `${ctx.assignment.spec.seed}/${ctx.mode}`;
     const pairs = balancedPairs(labels, pool, { positivesPerClass: p.positivesPerClass, negativesPerCombination: p.negativesPerCombination, seed });
-    const pairFiles = writePairs(ctx, cache.meta.checksum, pairs);
+    const pairFiles = writePairFiles(ctx, cache.meta.checksum, pairs.a, pairs.b);
     return {
       files: {
         trainImages: cache.files.trainImages,
@@ -79,22 +77,6 @@ export const siamesePairs: TaskHost = {
     };
   },
 };
-
-/** Pair indices go to the sandbox; the pair labels stay here. Cached by content. */
-function writePairs(ctx: PrepareContext, datasetChecksum: string, pairs: PairSet): Record<string, string> {
-  const key = sha256(`${datasetChecksum}/${ctx.assignment.specHash}/${ctx.mode}`).slice(0, 16);
-  const dir = join(ctx.cacheRoot, 'prepared', `${ctx.assignment.spec.id}-${ctx.mode}-${key}`);
-  const files = { pairsA: join(dir, 'pairs-a.i32'), pairsB: join(dir, 'pairs-b.i32') };
-  const bytes = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const same = (f: string, a: Int32Array) => existsSync(f) && Buffer.compare(readFileSync(f), bytes(a)) === 0;
-  if (!same(files.pairsA, pairs.a) || !same(files.pairsB, pairs.b)) {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
-    writeAtomic(files.pairsA, bytes(pairs.a));
-    writeAtomic(files.pairsB, bytes(pairs.b));
-    writeJsonAtomic(join(dir, 'about.json'), { count: pairs.a.length, note: 'pair indices only; labels are never written' });
-  }
-  return files;
-}
 
 /** Accuracy of the best single distance threshold: an intuitive companion to AUC. */
 export function bestThresholdAccuracy(d: ArrayLike<number>, label: ArrayLike<number>): number {
