@@ -127,6 +127,16 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
         }
         if (outcome.artifactsDir) rmSync(outcome.artifactsDir, { recursive: true, force: true });
         const j = judge(outcome, prepared, spec.rubric, verified);
+        let artifacts: string[] | undefined;
+        if (prepared.render && (j.verdict === 'PASS' || j.verdict === 'FAIL')) {
+          const dir = join(o.outDir, 'artifacts', s.id);
+          mkdirSync(dir, { recursive: true });
+          try {
+            artifacts = prepared.render(outcome.outputs, dir).map((f) => join('artifacts', s.id, f));
+          } catch (e) {
+            artifacts = [`(rendering failed: ${(e as Error).message})`];
+          }
+        }
         const total = (performance.now() - tStart) / 1000;
         const inSubmission = outcome.timings.startupSec !== undefined ? outcome.elapsedSec - outcome.timings.startupSec : 0;
         const result: SubmissionResult = {
@@ -142,6 +152,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           points: j.points,
           maxPoints: j.maxPoints,
           ...(outcome.lastProgress ? { lastProgress: outcome.lastProgress } : {}),
+          ...(artifacts ? { artifacts } : {}),
           outputTail: outcome.outputTail,
           outputBytes: outcome.outputBytes,
           usage: {

@@ -20,6 +20,8 @@ export interface SubmissionResult {
   points: number;
   maxPoints: number;
   lastProgress?: Progress;
+  /** Files rendered for this result (feature maps…), relative to the results folder. */
+  artifacts?: string[];
   outputTail: string[];
   outputBytes: number;
   usage: { elapsedSec: number; peakMiB: number; compileSec: number; startupSec?: number; harnessSec: number };

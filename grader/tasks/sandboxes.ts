@@ -1,6 +1,7 @@
 // Bundled into the sandbox runner: the sandbox halves, by task kind.
 import { functionFitSandbox } from './function-fit/sandbox.ts';
 import { runMnistAdder } from './mnist-adder/sandbox.ts';
+import { runSeLenet } from './se-lenet/sandbox.ts';
 import { runSiamesePairs } from './siamese-pairs/sandbox.ts';
 import type { SandboxTaskModule } from './types.ts';
 
@@ -8,4 +9,5 @@ export const sandboxTasks: Record<string, SandboxTaskModule> = {
   'siamese-pairs': { run: runSiamesePairs },
   'function-fit': functionFitSandbox,
   'mnist-adder': { run: runMnistAdder },
+  'se-lenet': { run: runSeLenet },
 };

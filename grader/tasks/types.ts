@@ -32,6 +32,8 @@ export interface PreparedTask {
    * checkpoint, say); its outputs or error reach score().
    */
   verify?: { params: Record<string, unknown> };
+  /** Writes pictures of validated outputs into `dir` for the report; returns the file names. */
+  render?(outputs: unknown, dir: string): string[];
   /** Computes every metric the rubric may name, from validated outputs. */
   score(outputs: unknown, verified?: VerifyResult): Record<string, number>;
 }

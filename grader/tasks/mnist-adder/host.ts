@@ -8,7 +8,7 @@ import { range } from '../../data/pairs.ts';
 import { makeRng, randInt } from '../../util/rng.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
 import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
-import type { ModelInspection } from './inspect.ts';
+import type { ModelInspection } from '../shared/inspect-model.ts';
 
 export interface AdderParams {
   kind: 'mnist-adder';

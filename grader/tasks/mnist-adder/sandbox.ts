@@ -3,7 +3,7 @@
 // fitDataset calls are counted by the harness.
 import { ContractError, type SandboxTask } from '../types.ts';
 import { numbersOf, overPairs, trainingTensors } from '../shared/images.ts';
-import { inspectModel } from './inspect.ts';
+import { inspectModel } from '../shared/inspect-model.ts';
 
 export const runMnistAdder: SandboxTask = async (sub, ctx) => {
   const { tf, params, files } = ctx;

@@ -8,6 +8,10 @@ export interface LayerInfo {
   className: string;
   custom: boolean;
   inboundNodes: number;
+  /** For each inbound node, the names of the layers feeding it. */
+  inputs: string[][];
+  /** A Dense/Conv/Activation layer's activation, if any. */
+  activation?: string;
   params: number;
   /** Layers inside a nested model (a twin branch built as tf.sequential/tf.model). */
   children?: LayerInfo[];
@@ -35,11 +39,19 @@ function isCustom(layer: tf.layers.Layer): boolean {
 }
 
 function describe(layer: tf.layers.Layer): LayerInfo {
+  const nodes = (layer as unknown as { inboundNodes?: { inboundLayers: tf.layers.Layer[] }[] }).inboundNodes ?? [];
+  let activation: string | undefined;
+  try {
+    const a = (layer.getConfig() as { activation?: unknown }).activation;
+    if (typeof a === 'string') activation = a;
+  } catch { /* a custom layer without getConfig */ }
   const info: LayerInfo = {
     name: layer.name,
     className: layer.getClassName(),
     custom: isCustom(layer),
-    inboundNodes: (layer as unknown as { inboundNodes: unknown[] }).inboundNodes?.length ?? 0,
+    inboundNodes: nodes.length,
+    inputs: nodes.map((n) => n.inboundLayers.map((l) => l.name)),
+    ...(activation ? { activation } : {}),
     params: layer.countParams(),
   };
   if (layer instanceof tf.LayersModel) info.children = layer.layers.map(describe);
