@@ -57,11 +57,11 @@ function classOf(n: number, code: string): string {
   return dir;
 }
 
-async function grade(dir: string, concurrency: number, assignmentId = 'siamese-mnist'): Promise<BatchSummary> {
+export async function grade(dir: string | string[], concurrency: number, assignmentId = 'siamese-mnist'): Promise<BatchSummary> {
   const assignment = loadAssignment(assignmentId);
   const out = scratch('dlgrade-bench-out-');
   return runBatch({
-    assignment, submissions: discoverSubmissions([dir]), mode: 'grade', outDir: out, concurrency,
+    assignment, submissions: discoverSubmissions(Array.isArray(dir) ? dir : [dir]), mode: 'grade', outDir: out, concurrency,
     limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache'),
     backend: 'auto', allowNative: false, isolation: detectIsolation(), resume: false, reporter: quietReporter(),
   });
