@@ -15,6 +15,7 @@ import { taskHost } from '../tasks/hosts.ts';
 import type { Mode, Progress, VerifyResult } from '../tasks/types.ts';
 import { readJson, sha256, writeJsonAtomic } from '../util/fs.ts';
 import { runEnvironment } from '../report/environment.ts';
+import { resolveBackend, type ResolvedBackend } from '../backend/resolve.ts';
 import { resultSchema, type SubmissionResult } from '../report/result.ts';
 import { judge, outputProblem, type Verdict } from './judge.ts';
 import type { Submission } from './discover.ts';
@@ -53,7 +54,7 @@ export interface BatchSummary {
 }
 
 export interface Reporter {
-  begin(info: { assignment: Assignment; mode: Mode; total: number; toRun: number; concurrency: number; limits: Limits; isolation: Isolation }): void;
+  begin(info: { assignment: Assignment; mode: Mode; total: number; toRun: number; concurrency: number; limits: Limits; isolation: Isolation; backend: ResolvedBackend }): void;
   start(id: string): void;
   progress(id: string, p: Progress, elapsedSec: number): void;
   done(result: SubmissionResult, reused: boolean): void;
@@ -71,10 +72,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   mkdirSync(o.cacheRoot, { recursive: true });
   const isolation = isolationFor(o.isolation, [o.cacheRoot, NODE_MODULES]);
   const environment = runEnvironment(isolation);
+  const backend = resolveBackend(o.backend, o.allowNative);
   const resultsDir = join(o.outDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
 
-  const keyOf = (s: Submission) => sha256(JSON.stringify([o.assignment.specHash, o.mode, o.limits, o.backend, prepared.dataset.checksum, s.sha256, environment.packages]));
+  const keyOf = (s: Submission) => sha256(JSON.stringify([o.assignment.specHash, o.mode, o.limits, backend.name, prepared.dataset.checksum, s.sha256, environment.packages]));
   const previous = new Map<string, SubmissionResult>();
   if (o.resume) {
     for (const s of o.submissions) {
@@ -87,7 +89,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     }
   }
   const toRun = o.submissions.filter((s) => !previous.has(s.id));
-  o.reporter.begin({ assignment: o.assignment, mode: o.mode, total: o.submissions.length, toRun: toRun.length, concurrency: o.concurrency, limits: o.limits, isolation });
+  o.reporter.begin({ assignment: o.assignment, mode: o.mode, total: o.submissions.length, toRun: toRun.length, concurrency: o.concurrency, limits: o.limits, isolation, backend });
   for (const r of previous.values()) o.reporter.done(r, true);
 
   const results = new Map<string, SubmissionResult>(previous);
@@ -111,7 +113,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           params: prepared.params,
           seed: spec.seed,
           limits: o.limits,
-          backend: o.backend,
+          backend: backend.name,
           allowNative: o.allowNative,
           cacheRoot: o.cacheRoot,
           runnerPath,

@@ -36,7 +36,8 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
       const iso = info.isolation;
       out.write(`${c(1, `${info.mode === 'check' ? 'Checking' : 'Grading'} ${info.assignment.spec.id}`)}: ${info.total} submission${info.total === 1 ? '' : 's'}` +
         `${info.total > info.toRun ? ` (${info.total - info.toRun} already graded)` : ''}, ${info.concurrency} at a time; limits ${info.limits.timeLimitSec} s, ${info.limits.memoryLimitMiB} MiB, batch ≤ ${info.limits.maxBatchSize}\n` +
-        c(2, `sandbox: memory ${iso.memory}, network ${iso.network}, user ${iso.user}${iso.pidNamespace ? ', pid namespace' : ''}, node permission model\n`));
+        c(2, `sandbox: memory ${iso.memory}, network ${iso.network}, user ${iso.user}${iso.pidNamespace ? ', pid namespace' : ''}, node permission model\n`) +
+        c(2, `backend: ${info.backend.name} (${info.backend.why})\n`));
       if (live) ticker = setInterval(draw, 500).unref();
     },
     start(id) {
@@ -78,7 +79,7 @@ export function quietReporter(): Reporter {
 export function jsonLinesReporter(out: Out = process.stdout): Reporter {
   const emit = (o: object) => out.write(JSON.stringify(o) + '\n');
   return {
-    begin: (i) => emit({ event: 'begin', assignment: i.assignment.spec.id, mode: i.mode, total: i.total, toRun: i.toRun, limits: i.limits, isolation: i.isolation }),
+    begin: (i) => emit({ event: 'begin', assignment: i.assignment.spec.id, mode: i.mode, total: i.total, toRun: i.toRun, limits: i.limits, isolation: i.isolation, backend: i.backend }),
     start: (id) => emit({ event: 'start', submission: id }),
     progress: (id, p, elapsedSec) => emit({ event: 'progress', submission: id, elapsedSec, ...p }),
     done: (result, reused) => emit({ event: 'result', reused, result }),

@@ -5,7 +5,7 @@ import { readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import seedrandom from 'seedrandom';
 import * as tf from '@tensorflow/tfjs';
-import { loadBackend } from './backend-standin.ts';
+import { loadBackend } from '../../backend/load-backend.ts';
 import { sandboxTasks } from '../../tasks/sandboxes.ts';
 import { ContractError, type Progress } from '../../tasks/types.ts';
 import { PROTOCOL_FD, type ChildMessage, type JobFile } from '../protocol.ts';

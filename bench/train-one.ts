@@ -1,0 +1,63 @@
+// One training measurement in a fresh process (clean RSS, one backend per
+// process): `tsx bench/train-one.ts <lenet|mlp> <backend> <stock|fast> <samples>`.
+// Prints one JSON line: samples/s over the timed epoch and peak RSS.
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { ensureDatasetCache, readSplit } from '../grader/data/image-dataset.ts';
+import { loadBackend } from '../grader/backend/load-backend.ts';
+import { REPO_ROOT } from '../grader/spec/load.ts';
+
+const [model = 'lenet', backend = 'wasm', variant = 'fast', samplesArg = '10000'] = process.argv.slice(2);
+const samples = Number(samplesArg);
+const BATCH = 128;
+
+export function lenet(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 120, activation: 'relu' }),
+      tf.layers.dense({ units: 84, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+}
+
+export function mlp(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28, 1] }),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+}
+
+async function main() {
+  const report = await loadBackend(tf, backend as 'wasm', { allowNative: true, stock: variant === 'stock' });
+  const split = readSplit(ensureDatasetCache('mnist', process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache')), 'train');
+  const n = samples + BATCH; // one warm-up batch, untimed
+  const px = new Float32Array(n * 784);
+  for (let i = 0; i < px.length; i++) px[i] = split.images[i]! / 255;
+  const x = tf.tensor4d(px, [n, 28, 28, 1]);
+  const y = tf.oneHot(tf.tensor1d(Int32Array.from(split.labels.subarray(0, n)), 'int32'), 10);
+  const net = model === 'lenet' ? lenet() : mlp();
+  net.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  let peak = 0;
+  const poll = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
+  const warm = [x.slice(0, BATCH), y.slice(0, BATCH)] as const;
+  await net.fit(warm[0], warm[1], { batchSize: BATCH, epochs: 1, verbose: 0 });
+  const xs = x.slice(BATCH), ys = y.slice(BATCH);
+  const t0 = performance.now();
+  const h = await net.fit(xs, ys, { batchSize: BATCH, epochs: 1, verbose: 0, shuffle: false });
+  const sec = (performance.now() - t0) / 1000;
+  clearInterval(poll);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  if (tf.getBackend() !== report.name) throw new Error(`ran on ${tf.getBackend()}, meant ${report.name}`);
+  console.log(JSON.stringify({ model, backend: report.name, variant, samples, sec, samplesPerSec: samples / sec, peakMiB: Math.round(peak / 2 ** 20), loss: h.history.loss![0], simd: report.simd, threads: report.threads }));
+}
+
+if (process.argv[1]?.endsWith('train-one.ts')) await main();

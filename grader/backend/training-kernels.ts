@@ -1,0 +1,145 @@
+// Registers the training kernels a backend lacks or runs slowly, built from
+// composite-kernels.ts. Call after the backend is initialised: the wrapped
+// kernels' setup already ran, and the new ones need none.
+import type * as TF from '@tensorflow/tfjs';
+import {
+  conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput, maxPoolGrad, unsortedSegmentSum,
+} from './composite-kernels.ts';
+
+type Tf = typeof TF;
+type KernelFunc = TF.KernelConfig['kernelFunc'];
+type Args = Parameters<KernelFunc>[0];
+
+/**
+ * Runs a composite (op-level) implementation as a kernel: wraps the kernel's
+ * TensorInfo inputs as tensors, keeps the result and frees the intermediates.
+ */
+function composite(tf: Tf, body: (t: Record<string, TF.Tensor>, attrs: any) => TF.Tensor): KernelFunc {
+  return ({ inputs, attrs, backend }: Args) => tf.tidy(() => {
+    const t: Record<string, TF.Tensor> = {};
+    for (const [k, info] of Object.entries(inputs)) {
+      // A tensor made from a TensorInfo does not take a reference of its own;
+      // without one, disposing the wrapper would free the caller's data.
+      (backend as TF.KernelBackend).incRef(info!.dataId);
+      t[k] = tf.engine().makeTensorFromTensorInfo(info!);
+    }
+    return body(t, attrs ?? {});
+  }) as unknown as TF.TensorInfo;
+}
+
+function kernels(tf: Tf): Record<string, KernelFunc> {
+  return {
+    Conv2DBackpropFilter: composite(tf, ({ x, dy }, a) => {
+      if (a.dataFormat && a.dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropFilter: only NHWC is supported, got ${a.dataFormat}`);
+      return conv2dBackpropFilter(tf, x as TF.Tensor4D, dy as TF.Tensor4D, a.filterShape, a.strides, a.pad, a.dimRoundingMode);
+    }),
+    Conv2DBackpropInput: composite(tf, ({ dy, filter }, a) => {
+      if (a.dataFormat && a.dataFormat !== 'NHWC') throw new Error(`Conv2DBackpropInput: only NHWC is supported, got ${a.dataFormat}`);
+      return conv2dBackpropInput(tf, dy as TF.Tensor4D, filter as TF.Tensor4D, a.inputShape, a.strides, a.pad, a.dimRoundingMode);
+    }),
+    MaxPoolGrad: composite(tf, ({ dy, input }, a) => maxPoolGrad(tf, dy as TF.Tensor4D, input as TF.Tensor4D, a.filterSize, a.strides, a.pad, a.dimRoundingMode)),
+    DepthwiseConv2dNativeBackpropFilter: composite(tf, ({ x, dy }, a) =>
+      depthwiseConv2dBackpropFilter(tf, x as TF.Tensor4D, dy as TF.Tensor4D, a.filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode)),
+    DepthwiseConv2dNativeBackpropInput: composite(tf, ({ dy, filter }, a) =>
+      depthwiseConv2dBackpropInput(tf, dy as TF.Tensor4D, filter as TF.Tensor4D, a.inputShape, a.strides, a.dilations, a.pad, a.dimRoundingMode)),
+    UnsortedSegmentSum: composite(tf, ({ x, segmentIds }, a) => unsortedSegmentSum(tf, x!, segmentIds!, a.numSegments)),
+  };
+}
+
+/**
+ * wasm's BatchMatMul with a transposed operand falls off XNNPACK onto a loop
+ * ~10× slower than transposing first; Dense and conv backprop hit it on
+ * every step. Transposes first, then runs the untransposed kernel.
+ */
+function transposeFirst(tf: Tf, backendName: string, matMul: KernelFunc): KernelFunc {
+  const transpose = tf.getKernel('Transpose', backendName)!.kernelFunc;
+  return (args: Args) => {
+    const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return matMul(args);
+    const backend = args.backend as TF.KernelBackend;
+    const flip = (t: TF.TensorInfo): TF.TensorInfo => {
+      const perm = t.shape.map((_, i) => i);
+      [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2]!, perm[perm.length - 1]!];
+      return transpose({ inputs: { x: t }, backend, attrs: { perm } }) as TF.TensorInfo;
+    };
+    const a = transposeA ? flip(args.inputs.a!) : args.inputs.a!;
+    const b = transposeB ? flip(args.inputs.b!) : args.inputs.b!;
+    try {
+      return matMul({ inputs: { a, b }, backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    } finally {
+      if (transposeA) backend.disposeData(a.dataId);
+      if (transposeB) backend.disposeData(b.dataId);
+    }
+  };
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm this module reaches into (stable through 4.x). */
+interface WasmInternals {
+  dataIdMap: { get(id: object): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: string): TF.TensorInfo;
+  readSync(id: object): ArrayLike<number>;
+  wasm: { HEAPU8: Uint8Array };
+}
+
+/**
+ * fit() slices every batch out of the whole dataset with gather(x, ids, 0);
+ * wasm's GatherV2 walks it element by element. Rows are contiguous, so copy
+ * them with memmove inside the wasm heap; other axes take the stock kernel.
+ */
+function gatherRows(tf: Tf, gather: KernelFunc): KernelFunc {
+  return (args: Args) => {
+    const { x, indices } = args.inputs as { x: TF.TensorInfo; indices: TF.TensorInfo };
+    const { axis, batchDims } = args.attrs as { axis: number; batchDims: number };
+    const parsed = tf.util.parseAxisParam(axis, x.shape)[0];
+    if (parsed !== 0 || batchDims || (x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0) return gather(args);
+    const backend = args.backend as unknown as WasmInternals;
+    const ids = backend.readSync(indices.dataId);
+    const rowBytes = tf.util.sizeFromShape(x.shape.slice(1)) * 4;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < x.shape[0]!)) throw new Error(`GatherV2: the index value ${id} is not in [0, ${x.shape[0]! - 1}]`);
+    }
+    const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+    const heap = backend.wasm.HEAPU8; // after makeOutput: the heap may have grown
+    const src = backend.dataIdMap.get(x.dataId).memoryOffset, dst = backend.dataIdMap.get(out.dataId).memoryOffset;
+    for (let i = 0; i < ids.length; i++) heap.copyWithin(dst + i * rowBytes, src + ids[i]! * rowBytes, src + (ids[i]! + 1) * rowBytes);
+    return out;
+  };
+}
+
+export interface RegisteredKernels {
+  /** Kernels this module added or replaced on the backend, for the result's record. */
+  kernels: string[];
+}
+
+/** What each backend gets: wasm lacks the filter/depthwise/segment gradients; cpu has a scalar-loop Conv2DBackpropFilter (~93 % of its LeNet time). */
+const PLAN: Record<string, { add: string[]; replace: string[]; transposeFirst: boolean }> = {
+  wasm: { add: ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'], replace: ['Conv2DBackpropInput', 'MaxPoolGrad'], transposeFirst: true },
+  cpu: { add: [], replace: ['Conv2DBackpropFilter'], transposeFirst: false },
+};
+
+export function registerTrainingKernels(tf: Tf, backendName: string): RegisteredKernels {
+  const plan = PLAN[backendName];
+  if (!plan) return { kernels: [] };
+  const impl = kernels(tf);
+  const done: string[] = [];
+  const put = (name: string, kernelFunc: KernelFunc) => {
+    if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc });
+    done.push(name);
+  };
+  for (const name of plan.add) if (!tf.getKernel(name, backendName)) put(name, impl[name]!);
+  for (const name of plan.replace) put(name, impl[name]!);
+  if (backendName === 'wasm') {
+    const original = tf.getKernel('GatherV2', backendName);
+    if (original && !(original.kernelFunc as { rows?: boolean }).rows) put('GatherV2', Object.assign(gatherRows(tf, original.kernelFunc), { rows: true }));
+  }
+  if (plan.transposeFirst) {
+    const original = tf.getKernel('BatchMatMul', backendName);
+    if (original && !(original.kernelFunc as { transposeFirst?: boolean }).transposeFirst) {
+      const wrapped = Object.assign(transposeFirst(tf, backendName, original.kernelFunc), { transposeFirst: true });
+      put('BatchMatMul', wrapped);
+    }
+  }
+  return { kernels: done };
+}

@@ -1,0 +1,210 @@
+// The training kernels this project adds to wasm (and to cpu) must give the
+// gradients TF.js's own cpu kernels give. References are computed on stock
+// cpu first; then wasm with the added kernels, then cpu with its replaced
+// ones, must match them.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { loadBackend, nativeAvailable } from '../grader/backend/load-backend.ts';
+import { registerTrainingKernels } from '../grader/backend/training-kernels.ts';
+
+type Case = { name: string; run: () => tf.Tensor[] };
+
+const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+function convCase(kind: 'conv' | 'depthwise', x: number[], k: number[], stride: number, pad: 'same' | 'valid'): Case {
+  return {
+    name: `${kind} x${x} k${k} s${stride} ${pad}`,
+    run: () => {
+      const f = (xx: tf.Tensor4D, ff: tf.Tensor4D) => {
+        const y = kind === 'conv' ? tf.conv2d(xx, ff, stride, pad) : tf.depthwiseConv2d(xx, ff, stride, pad);
+        return tf.sum(tf.mul(y, rand(y.shape, 3)));
+      };
+      return tf.grads(f as (...a: tf.Tensor[]) => tf.Tensor)([rand(x, 1), rand(k, 2)]);
+    },
+  };
+}
+
+const cases: Case[] = [];
+for (const stride of [1, 2]) {
+  for (const pad of ['same', 'valid'] as const) {
+    for (const [h, w] of [[7, 9], [8, 8], [5, 6]]) {
+      for (const [kh, kw] of [[3, 3], [1, 1], [2, 3], [5, 5]]) {
+        if (kh > h) continue;
+        cases.push(convCase('conv', [2, h, w, 3], [kh, kw, 3, 4], stride, pad));
+        cases.push(convCase('depthwise', [2, h, w, 3], [kh, kw, 3, 2], stride, pad));
+      }
+    }
+  }
+}
+cases.push(convCase('depthwise', [2, 6, 6, 4], [3, 3, 4, 1], 1, 'same'));
+for (const [size, stride, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'valid'], [2, 2, 'same']] as const) {
+  cases.push({
+    name: `maxPool ${size}/${stride} ${pad} with ties`,
+    run: () => tf.grads((x: tf.Tensor) => {
+      const y = tf.maxPool(tf.relu(x) as tf.Tensor4D, size, stride, pad); // rounded, then relu: many tied maxima
+      return tf.sum(tf.mul(y, rand(y.shape, 5)));
+    })([tf.round(rand([2, 9, 9, 3], 4))]),
+  });
+}
+cases.push({
+  name: 'gather with repeated indices (UnsortedSegmentSum)',
+  run: () => tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 0, 3, 3, 7], 'int32')), rand([5, 4], 6))))([rand([8, 4], 7)]),
+});
+for (const [ta, tb] of [[false, true], [true, false], [true, true]]) {
+  cases.push({
+    name: `matMul transposeA=${ta} transposeB=${tb}`,
+    run: () => [tf.matMul(rand(ta ? [5, 3] : [3, 5], 8), rand(tb ? [4, 5] : [5, 4], 9), ta, tb), tf.matMul(rand([2, 3, 5], 10), rand([2, 4, 5], 11), false, true)],
+  });
+}
+cases.push({ name: 'gather rows (fit batches)', run: () => [tf.gather(rand([10, 3, 2], 12), tf.tensor1d([9, 0, 4, 4], 'int32'))] });
+
+function values(c: Case): Float32Array[] {
+  return tf.tidy(() => c.run().map((t) => t.dataSync() as Float32Array));
+}
+
+function maxRelError(a: Float32Array, b: Float32Array): number {
+  let diff = 0, scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(a[i]!));
+  }
+  return diff / scale;
+}
+
+let reference: Float32Array[][];
+
+test.before(async () => {
+  await tf.setBackend('cpu');
+  reference = cases.map(values); // stock cpu kernels: nothing registered yet
+});
+
+function agrees(backend: string) {
+  for (const [i, c] of cases.entries()) {
+    const got = values(c);
+    assert.is(got.length, reference[i]!.length, c.name);
+    for (const [k, g] of got.entries()) {
+      assert.is(g.length, reference[i]![k]!.length, c.name);
+      const err = maxRelError(reference[i]![k]!, g);
+      assert.ok(err < 2e-5, `${backend}: ${c.name}, output ${k}: relative error ${err}`);
+    }
+  }
+}
+
+test('wasm with the added kernels: every gradient matches stock cpu', async () => {
+  const report = await loadBackend(tf, 'wasm');
+  assert.is(tf.getBackend(), 'wasm');
+  for (const k of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum', 'BatchMatMul']) {
+    assert.ok(report.kernels.includes(k), `registered ${k}`);
+  }
+  agrees('wasm');
+});
+
+test('cpu with the replaced kernels: every gradient still matches stock cpu', async () => {
+  await tf.setBackend('cpu');
+  assert.ok(registerTrainingKernels(tf, 'cpu').kernels.includes('Conv2DBackpropFilter'));
+  agrees('cpu');
+});
+
+test('conv filter gradient agrees with a finite difference (independent of any kernel)', async () => {
+  await tf.setBackend('wasm');
+  // The loss is linear in the filter, so a central difference is exact up to rounding.
+  const x = rand([2, 7, 6, 2], 20), r = rand([2, 4, 3, 3], 21);
+  const loss = (f: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, f, 2, 'same'), r));
+  const f0 = rand([3, 3, 2, 3], 22) as tf.Tensor4D;
+  const analytic = tf.grad(loss as (f: tf.Tensor) => tf.Tensor)(f0).dataSync();
+  const base = f0.dataSync();
+  const eps = 0.5;
+  for (const idx of [0, 7, 20, 53]) {
+    const plus = base.slice(), minus = base.slice();
+    plus[idx] += eps;
+    minus[idx] -= eps;
+    const numeric = (loss(tf.tensor4d(plus, f0.shape)).dataSync()[0]! - loss(tf.tensor4d(minus, f0.shape)).dataSync()[0]!) / (2 * eps);
+    assert.ok(Math.abs(numeric - analytic[idx]!) < 1e-3 * Math.max(1, Math.abs(numeric)), `dW[${idx}]: numeric ${numeric}, analytic ${analytic[idx]}`);
+  }
+});
+
+/** One model with every layer type the assignments use; `dropout` off for exact comparisons. */
+function zoo(dropout: number): tf.LayersModel {
+  const image = tf.input({ shape: [12, 12, 3] });
+  let a = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(image) as tf.SymbolicTensor;
+  a = tf.layers.batchNormalization({ momentum: 0.9 }).apply(a) as tf.SymbolicTensor;
+  a = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthMultiplier: 2 }).apply(a) as tf.SymbolicTensor;
+  a = tf.layers.separableConv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(a) as tf.SymbolicTensor;
+  const b = tf.layers.averagePooling2d({ poolSize: 2 }).apply(a) as tf.SymbolicTensor;
+  const c = tf.layers.maxPooling2d({ poolSize: 2 }).apply(a) as tf.SymbolicTensor;
+  let m = tf.layers.add().apply([b, c]) as tf.SymbolicTensor;
+  m = tf.layers.globalAveragePooling2d({}).apply(m) as tf.SymbolicTensor;
+  const gate = tf.layers.dense({ units: 8, activation: 'sigmoid' }).apply(m) as tf.SymbolicTensor;
+  m = tf.layers.multiply().apply([m, gate]) as tf.SymbolicTensor;
+  const tokens = tf.input({ shape: [5] });
+  let e = tf.layers.embedding({ inputDim: 20, outputDim: 4 }).apply(tokens) as tf.SymbolicTensor;
+  e = tf.layers.flatten().apply(e) as tf.SymbolicTensor;
+  let out = tf.layers.concatenate().apply([m, e]) as tf.SymbolicTensor;
+  out = tf.layers.dropout({ rate: dropout }).apply(out) as tf.SymbolicTensor;
+  out = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(out) as tf.SymbolicTensor;
+  return tf.model({ inputs: [image, tokens], outputs: out });
+}
+
+function zooBatch() {
+  return {
+    x: [rand([6, 12, 12, 3], 30), tf.tensor2d(Array.from({ length: 30 }, (_, i) => (i * 7) % 20), [6, 5])],
+    y: tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3),
+  };
+}
+
+test('every layer type the assignments use trains on wasm, with the gradients cpu computes', async () => {
+  await tf.setBackend('cpu');
+  const model = zoo(0);
+  const { x, y } = zooBatch();
+  const lossOf = () => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
+  const gradsOn = async (backend: string) => {
+    await tf.setBackend(backend);
+    const { grads } = tf.variableGrads(lossOf, model.trainableWeights.map((w) => w.read() as tf.Variable));
+    return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array]));
+  };
+  const onCpu = await gradsOn('cpu');
+  const onWasm = await gradsOn('wasm');
+  assert.equal(Object.keys(onWasm).sort(), Object.keys(onCpu).sort());
+  for (const k of Object.keys(onCpu)) assert.ok(maxRelError(onCpu[k]!, onWasm[k]!) < 1e-4, `${k}: ${maxRelError(onCpu[k]!, onWasm[k]!)}`);
+
+  // And fit() itself, Dropout included, runs and learns on wasm.
+  const net = zoo(0.3);
+  net.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
+  const h = await net.fit(x, y, { epochs: 15, batchSize: 6, verbose: 0 });
+  const losses = h.history.loss as number[];
+  assert.is(tf.getBackend(), 'wasm');
+  assert.ok(losses.every(Number.isFinite) && losses.at(-1)! < losses[0]! * 0.7, `loss ${losses[0]} → ${losses.at(-1)}`);
+});
+
+test('BatchNormalization: the same outputs and moving statistics on wasm as on cpu', async () => {
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    tf.util.assert(tf.getBackend() === backend, () => backend);
+    const bn = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [4, 4, 3], momentum: 0.9 })] });
+    bn.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' });
+    const x = tf.add(tf.mul(rand([8, 4, 4, 3], 40), 3), 2), y = rand([8, 4, 4, 3], 41);
+    await bn.fit(x, y, { epochs: 4, batchSize: 4, shuffle: false, verbose: 0 });
+    const out = (bn.predict(x) as tf.Tensor).dataSync() as Float32Array;
+    return [out, ...bn.getWeights().map((w) => w.dataSync() as Float32Array)];
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  assert.is(cpu.length, 5); // output, gamma, beta, moving mean, moving variance
+  for (const [i, v] of cpu.entries()) assert.ok(maxRelError(v, wasm[i]!) < 1e-5, `array ${i}: ${maxRelError(v, wasm[i]!)}`);
+  assert.ok(maxRelError(cpu[3]!, new Float32Array(3)) > 0.1, 'moving mean moved');
+});
+
+async function rejects(fn: () => Promise<unknown>, re: RegExp) {
+  const err = await fn().then(() => null, (e: Error) => e);
+  assert.ok(err, `expected a rejection matching ${re}`);
+  assert.match(err!.message, re);
+}
+
+test('loadBackend refuses what it cannot give instead of falling back', async () => {
+  await rejects(() => loadBackend(tf, 'tensorflow', { allowNative: false }), /allow-native/);
+  if (!nativeAvailable()) await rejects(() => loadBackend(tf, 'tensorflow', { allowNative: true }), /tfjs-node does not load/);
+  assert.is(tf.getBackend(), 'wasm'); // unchanged by the failed attempts
+});
+
+test.run();
