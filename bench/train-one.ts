@@ -37,7 +37,7 @@ export function mlp(): tf.Sequential {
 }
 
 async function main() {
-  const report = await loadBackend(tf, backend as 'wasm', { allowNative: true, stock: variant === 'stock' });
+  const report = await loadBackend(tf, backend as 'wasm', { allowNative: true, stock: variant === 'stock', threads: variant === 'threads' });
   const split = readSplit(ensureDatasetCache('mnist', process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache')), 'train');
   const n = samples + BATCH; // one warm-up batch, untimed
   const px = new Float32Array(n * 784);

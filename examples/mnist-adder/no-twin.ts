@@ -6,8 +6,8 @@ export async function train({ images, labels }: { images: tf.Tensor4D; labels: t
   const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 56, 1] }), tf.layers.dense({ units: 128, activation: 'relu' }), tf.layers.dense({ units: 19, activation: 'softmax' })] });
   model.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy' });
   const lab = await labels.data();
-  const n = 10000;
-  const ia = Int32Array.from({ length: n }, (_, i) => i), ib = Int32Array.from({ length: n }, (_, i) => (i * 7 + 3) % lab.length);
+  const n = Math.min(10000, lab.length);
+  const ia = Int32Array.from({ length: n }, (_, i) => i % lab.length), ib = Int32Array.from({ length: n }, (_, i) => (i * 7 + 3) % lab.length);
   const x = tf.concat([tf.gather(images, ia), tf.gather(images, ib)], 2);
   const y = tf.oneHot(Int32Array.from(ia, (i, k) => lab[i]! + lab[ib[k]!]!), 19);
   await model.fit(x, y, { epochs: 2, batchSize: 128, verbose: 0 });

@@ -1,4 +1,4 @@
-// Reference for mnist-adder (WORK2): one branch network shared by both
+// Reference for mnist-adder (WORK2): one small CNN branch shared by both
 // images, a custom fusion layer, a softmax over the 19 possible sums, and a
 // tf.data pipeline of random pairs feeding model.fitDataset.
 import * as tf from '@tensorflow/tfjs-node';
@@ -21,15 +21,18 @@ tf.serialization.registerClass(PairFusion);
 
 const BATCH = 128;
 
-export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }, ctx: { seed: number }) {
+export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }, ctx: { seed: number; timeLimitSec: number }) {
   const init = (i: number) => tf.initializers.heNormal({ seed: ctx.seed + i });
   const branch = tf.sequential({
     name: 'digit_branch',
     layers: [
-      tf.layers.flatten({ inputShape: [28, 28, 1] }),
-      tf.layers.dense({ units: 256, activation: 'relu', kernelInitializer: init(1) }),
-      tf.layers.dropout({ rate: 0.4, seed: ctx.seed }),
-      tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dropout({ rate: 0.25, seed: ctx.seed }),
+      tf.layers.dense({ units: 64, activation: 'relu', kernelInitializer: init(5) }),
     ],
   });
   const a = tf.input({ shape: [28, 28, 1], name: 'a' }), b = tf.input({ shape: [28, 28, 1], name: 'b' });
@@ -52,8 +55,13 @@ export async function train({ images, labels }: { images: tf.Tensor4D; labels: t
       yield tf.tidy(() => ({ xs: { a: tf.gather(images, ia), b: tf.gather(images, ib) }, ys: tf.oneHot(sums, 19) }));
     }
   });
-  // About four passes over the images per epoch, at most 250 steps.
-  await model.fitDataset(pairs, { epochs: 6, batchesPerEpoch: Math.min(250, Math.ceil((4 * n) / BATCH)), verbose: 0 });
+  // 150 steps of 128 pairs an epoch; stop between epochs once 40 % of the time limit is used.
+  const t0 = Date.now();
+  const budgetSec = 0.4 * ctx.timeLimitSec;
+  const stopWhenLate = new tf.CustomCallback({
+    onEpochEnd: async () => { if ((Date.now() - t0) / 1000 > budgetSec) model.stopTraining = true; },
+  });
+  await model.fitDataset(pairs, { epochs: 6, batchesPerEpoch: Math.min(150, Math.ceil((4 * n) / BATCH)), verbose: 0, callbacks: [stopWhenLate] });
   return model;
 }
 

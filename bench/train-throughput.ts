@@ -1,0 +1,64 @@
+// Training throughput, one fresh process per measurement (bench/train-one.ts):
+// LeNet-5 and a 784-128-10 MLP, one MNIST epoch at batch 128, on every
+// backend this machine has, stock and with this project's kernels, against
+// PyTorch CPU on the same machine when Debian's python3-torch is installed.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureDatasetCache } from '../grader/data/image-dataset.ts';
+import { nativeAvailable } from '../grader/backend/resolve.ts';
+import { REPO_ROOT } from '../grader/spec/load.ts';
+
+interface Run { model: string; backend: string; variant: string; samples: number; samplesPerSec: number; peakMiB: number; threads?: number; error?: string }
+
+const SAMPLES = 10_000;
+// Stock cpu trains LeNet at ~12 samples/s: a few batches tell its rate.
+const samplesFor = (model: string, backend: string, variant: string) => (model === 'lenet' && backend === 'cpu' && variant === 'stock' ? 384 : SAMPLES);
+
+function node(model: string, backend: string, variant: string): Run {
+  const samples = samplesFor(model, backend, variant);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'train-one.ts'), model, backend, variant, String(samples)], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) return { model, backend, variant, samples, samplesPerSec: NaN, peakMiB: NaN, error: (r.stderr.split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`).slice(0, 160) };
+  return JSON.parse(line) as Run;
+}
+
+function torch(model: string, threads: number, images: string, labels: string): Run | string {
+  const probe = spawnSync('python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return 'PyTorch anchor skipped: python3-torch is not installed (apt-get install python3-torch)';
+  const r = spawnSync('python3', [join(REPO_ROOT, 'bench', 'torch_anchor.py'), model, images, labels, String(SAMPLES), String(threads)], { encoding: 'utf8' });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (r.status !== 0 || !line) return `PyTorch anchor failed: ${r.stderr.trim().split('\n').at(-1)}`;
+  return { ...(JSON.parse(line) as Run), variant: `${threads} thread${threads > 1 ? 's' : ''}` };
+}
+
+export async function main(): Promise<void> {
+  const cache = ensureDatasetCache('mnist', process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache'));
+  console.log(`## Training throughput: one MNIST epoch (${SAMPLES} samples), batch 128, Adam; one process per row`);
+  const notes: string[] = [];
+  for (const model of ['lenet', 'mlp']) {
+    const rows: Run[] = [];
+    for (const [backend, variant] of [['cpu', 'stock'], ['cpu', 'fast'], ['wasm', 'stock'], ['wasm', 'fast'], ['wasm', 'threads']] as const) rows.push(node(model, backend, variant));
+    if (nativeAvailable()) rows.push(node(model, 'tensorflow', 'native'));
+    else notes.push('tensorflow (tfjs-node) not installed: its row is skipped');
+    const anchors: Run[] = [];
+    for (const threads of [1, 2]) {
+      const t = torch(model, threads, cache.files.trainImages, cache.files.trainLabels);
+      if (typeof t === 'string') { if (!notes.includes(t)) notes.push(t); } else anchors.push(t);
+    }
+    const ref = anchors[0]?.samplesPerSec;
+    console.log(`\n### ${model === 'lenet' ? 'LeNet-5' : 'MLP 784-128-10'}`);
+    console.log('| backend | kernels | samples/s | peak RSS MiB | × PyTorch 1 thread |\n|---|---|---|---|---|');
+    for (const r of [...rows, ...anchors]) {
+      const rate = r.error ? `fails: ${r.error}` : r.samplesPerSec.toFixed(0);
+      console.log(`| ${r.backend} | ${r.variant} | ${rate} | ${r.error ? '' : r.peakMiB} | ${ref && !r.error ? (r.samplesPerSec / ref).toFixed(2) : ''} |`);
+    }
+    const fast = rows.find((r) => r.backend === 'wasm' && r.variant === 'fast');
+    const cpuStock = rows.find((r) => r.backend === 'cpu' && r.variant === 'stock');
+    const cpuFast = rows.find((r) => r.backend === 'cpu' && r.variant === 'fast');
+    if (fast && ref) console.log(`wasm (this project's kernels) / PyTorch 1 thread: ${(fast.samplesPerSec / ref).toFixed(2)} — target ≥ ${model === 'lenet' ? '0.5' : '0.6'}`);
+    if (cpuStock && cpuFast && !cpuStock.error) console.log(`cpu fallback speed-up over stock: ${(cpuFast.samplesPerSec / cpuStock.samplesPerSec).toFixed(1)}× — target ≥ 10× (LeNet)`);
+  }
+  for (const n of notes) console.log(`note: ${n}`);
+}
+
+if (process.argv[1]?.endsWith('train-throughput.ts')) await main();
