@@ -67,6 +67,20 @@ test('grading a class: per-submission results, summary, JUnit, exit code 1 when 
   assert.match(byName['tiny-siamese / carol'].testcase.error['@_message'], /CRASH: Error: oops/);
 });
 
+test('the siamese reference solution, graded through the CLI, passes; a weak one fails; JUnit says so', () => {
+  const out = join(root, 'out-reference');
+  const weak = writeSubmission(join(root, 'weak'), 'random-distances.ts', readFileSync(join(subs, 'bob.ts'), 'utf8'));
+  const r = cli('grade', assignment, join(REPO_ROOT, 'reference', 'siamese-mnist'), weak, '--out', out, '--junit', join(out, 'junit.xml'), ...common);
+  assert.is(r.code, 1, r.err);
+  const ref = JSON.parse(readFileSync(join(out, 'results', 'siamese-mnist.json'), 'utf8'));
+  assert.is(ref.verdict, 'PASS', r.err);
+  assert.ok(ref.metrics.auc > 0.9 && ref.environment.backend.kernels.includes('Conv2DBackpropFilter'), 'a CNN trained on wasm');
+  const suites = [new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(out, 'junit.xml'), 'utf8')).testsuites.testsuite].flat();
+  const byName = Object.fromEntries(suites.map((s: any) => [s['@_name'], s]));
+  assert.not.ok(byName['tiny-siamese / siamese-mnist'].testcase.failure);
+  assert.ok(byName['tiny-siamese / random-distances'].testcase.failure);
+});
+
 test('a rerun resumes: graded submissions are reused, changed ones regraded', () => {
   const out = join(root, 'out');
   const before = statSync(join(out, 'results', 'alice.json')).mtimeMs;

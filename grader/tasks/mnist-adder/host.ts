@@ -3,8 +3,8 @@
 // this process; the model's structure (a weight-shared twin branch, a custom
 // layer class) and its tf.data training are read from what the sandbox half
 // observed of the returned model, not from anything the submission claims.
-import { ensureDatasetCache, readLabels, type DatasetName } from '../../data/image-dataset.ts';
-import { range } from '../../data/pairs.ts';
+import { evalSplit } from '../shared/eval-split.ts';
+import type { DatasetName } from '../../data/image-dataset.ts';
 import { makeRng, randInt } from '../../util/rng.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
 import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
@@ -55,18 +55,15 @@ export const mnistAdder: TaskHost = {
   metrics: ['accuracy', 'shared_weight_layers', 'custom_layers', 'fit_dataset_calls'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as AdderParams;
-    const cache = ensureDatasetCache(p.dataset, ctx.cacheRoot, ctx.dataDir);
-    const evalSplit = ctx.mode === 'grade' ? 'test' : 'train';
-    const labels = readLabels(cache, evalSplit);
-    const pool = ctx.mode === 'grade' ? range(0, labels.length) : range(p.trainCount, labels.length - p.trainCount);
+    const { cache, split: evalSplitName, labels, pool } = evalSplit(ctx, p);
     const rng = makeRng(`${ctx.assignment.spec.seed}/${ctx.mode}`, 'adder-pairs');
     const a = Int32Array.from({ length: p.evalPairs }, () => pool[randInt(rng, pool.length)]!);
     const b = Int32Array.from({ length: p.evalPairs }, () => pool[randInt(rng, pool.length)]!);
     const sums = Uint8Array.from(a, (ai, k) => labels[ai]! + labels[b[k]!]!);
     return {
-      files: { trainImages: cache.files.trainImages, trainLabels: cache.files.trainLabels, evalImages: cache.files[`${evalSplit}Images`], ...writePairFiles(ctx, cache.meta.checksum, a, b) },
+      files: { trainImages: cache.files.trainImages, trainLabels: cache.files.trainLabels, evalImages: cache.files[`${evalSplitName}Images`], ...writePairFiles(ctx, cache.meta.checksum, a, b) },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
-      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplit} split, ${p.evalPairs} random pairs` },
+      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${p.evalPairs} random pairs` },
       outputSchema,
       checkOutputs(outputs) {
         const o = outputs as { sums: number[] };

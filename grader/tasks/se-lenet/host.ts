@@ -1,9 +1,10 @@
 // SE-block LeNet (course notes WORK3): a classifier with squeeze-and-
 // excitation blocks, plus the feature maps and feature vectors it computes,
 // averaged per class by the grader and rendered for the report.
+import { evalSplit } from '../shared/eval-split.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureDatasetCache, readLabels, type DatasetName } from '../../data/image-dataset.ts';
+import { readLabels, type DatasetName } from '../../data/image-dataset.ts';
 import { range } from '../../data/pairs.ts';
 import { renderGrid } from '../../report/render-png.ts';
 import { makeRng, shuffle } from '../../util/rng.ts';
@@ -51,10 +52,7 @@ export const seLenet: TaskHost = {
   metrics: ['accuracy', 'se_blocks', 'feature_maps_ok', 'feature_vectors_ok'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as SeLenetParams;
-    const cache = ensureDatasetCache(p.dataset, ctx.cacheRoot, ctx.dataDir);
-    const evalSplit = ctx.mode === 'grade' ? 'test' : 'train';
-    const evalLabels = readLabels(cache, evalSplit);
-    const evalIdx = ctx.mode === 'grade' ? range(0, evalLabels.length) : range(p.trainCount, evalLabels.length - p.trainCount);
+    const { cache, split: evalSplitName, labels: evalLabels, pool: evalIdx } = evalSplit(ctx, p);
     const truth = Uint8Array.from(evalIdx, (i) => evalLabels[i]!);
     // Feature requests: per class, images from the training split's held-back part (their labels are not secret).
     const trainLabels = readLabels(cache, 'train');
@@ -67,9 +65,9 @@ export const seLenet: TaskHost = {
     }
     const index = writeIndexFiles(ctx, cache.meta.checksum, { evalIdx, featureIdx });
     return {
-      files: { trainImages: cache.files.trainImages, trainLabels: cache.files.trainLabels, evalImages: cache.files[`${evalSplit}Images`], ...index },
+      files: { trainImages: cache.files.trainImages, trainLabels: cache.files.trainLabels, evalImages: cache.files[`${evalSplitName}Images`], ...index },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, featuresPerClass: p.featuresPerClass, predictBatch: p.predictBatch ?? 1000 },
-      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplit} split, ${evalIdx.length} images` },
+      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${evalIdx.length} images` },
       outputSchema,
       checkOutputs(outputs) {
         const o = outputs as Outputs;

@@ -2,8 +2,9 @@
 // submission trains on labelled images, then returns one distance per pair;
 // label 1 (different digits) should get the larger distance. AUC is computed
 // here from those distances and labels that never leave this process.
-import { ensureDatasetCache, readLabels, type DatasetName } from '../../data/image-dataset.ts';
-import { balancedPairs, range } from '../../data/pairs.ts';
+import { evalSplit } from '../shared/eval-split.ts';
+import type { DatasetName } from '../../data/image-dataset.ts';
+import { balancedPairs } from '../../data/pairs.ts';
 import { rocAuc } from '../../metrics/auc.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
 import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
@@ -45,12 +46,7 @@ export const siamesePairs: TaskHost = {
   metrics: ['auc', 'best_accuracy'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as SiameseParams;
-    const cache = ensureDatasetCache(p.dataset, ctx.cacheRoot, ctx.dataDir);
-    // grade: pairs from the test split; check: from the training images the submission does not get.
-    const evalSplit = ctx.mode === 'grade' ? 'test' : 'train';
-    const labels = readLabels(cache, evalSplit);
-    const pool = ctx.mode === 'grade' ? range(0, labels.length) : range(p.trainCount, labels.length - p.trainCount);
-    if (pool.length < 20) throw new Error(`${ctx.assignment.specPath}: trainCount ${p.trainCount} leaves no validation images`);
+    const { cache, split: evalSplitName, labels, pool } = evalSplit(ctx, p);
     const seed = `${ctx.assignment.spec.seed}/${ctx.mode}`;
     const pairs = balancedPairs(labels, pool, { positivesPerClass: p.positivesPerClass, negativesPerCombination: p.negativesPerCombination, seed });
     const pairFiles = writePairFiles(ctx, cache.meta.checksum, pairs.a, pairs.b);
@@ -58,11 +54,11 @@ export const siamesePairs: TaskHost = {
       files: {
         trainImages: cache.files.trainImages,
         trainLabels: cache.files.trainLabels,
-        evalImages: cache.files[`${evalSplit}Images`],
+        evalImages: cache.files[`${evalSplitName}Images`],
         ...pairFiles,
       },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
-      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplit} split, ${pairs.label.length} balanced pairs` },
+      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${pairs.label.length} balanced pairs` },
       outputSchema,
       checkOutputs(outputs) {
         const d = (outputs as { distances: number[] }).distances;
