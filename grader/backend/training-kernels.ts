@@ -112,10 +112,10 @@ export interface RegisteredKernels {
   kernels: string[];
 }
 
-/** What each backend gets: wasm lacks the filter/depthwise/segment gradients; cpu has a scalar-loop Conv2DBackpropFilter (~93 % of its LeNet time). */
+/** What each backend gets: wasm lacks the filter/depthwise/segment gradients and runs two others slowly; cpu's scalar-loop Conv2DBackpropFilter was ~93 % of its LeNet time, and its MaxPoolGrad the next largest. */
 const PLAN: Record<string, { add: string[]; replace: string[]; transposeFirst: boolean }> = {
   wasm: { add: ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'UnsortedSegmentSum'], replace: ['Conv2DBackpropInput', 'MaxPoolGrad'], transposeFirst: true },
-  cpu: { add: [], replace: ['Conv2DBackpropFilter'], transposeFirst: false },
+  cpu: { add: [], replace: ['Conv2DBackpropFilter', 'MaxPoolGrad'], transposeFirst: false },
 };
 
 export function registerTrainingKernels(tf: Tf, backendName: string): RegisteredKernels {
