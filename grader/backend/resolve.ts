@@ -16,8 +16,8 @@ export const requireModule = (id: string): unknown => require(id);
 /** Whether tfjs-node is installed at all (its optional install fails offline). */
 export function nativeAvailable(): boolean {
   try {
-    require.resolve('@tensorflow/tfjs-node');
-    return true;
+    // Under tsx, tsconfig's `paths` maps the name to @tensorflow/tfjs for type checking; only the real package counts.
+    return /tfjs-node[\\/]/.test(require.resolve('@tensorflow/tfjs-node'));
   } catch {
     return false;
   }
