@@ -25,6 +25,7 @@ export interface LoadOptions {
 /** Loads tfjs-node into the same engine as `tf`; throws with the reason when it can't. */
 function loadNative(tf: typeof TF): void {
   if (tf.findBackend('tensorflow')) return;
+  if (!nativeAvailable()) throw new Error('backend tensorflow: @tensorflow/tfjs-node is not installed (an optional dependency whose install downloads libtensorflow); use --backend wasm');
   try {
     requireModule('@tensorflow/tfjs-node');
   } catch (e) {
