@@ -107,28 +107,6 @@ function gatherRows(tf: Tf, gather: KernelFunc): KernelFunc {
   };
 }
 
-/**
- * Sums over leading axes (every conv bias gradient: dy summed over batch,
- * rows and columns) make wasm's Sum transpose the whole tensor first. The
- * same sum is onesᵀ · x as a [outer, inner] matrix, one XNNPACK matMul.
- */
-function sumLeadingAxes(tf: Tf, sum: KernelFunc): KernelFunc {
-  const leadingAxes = (x: TF.TensorInfo, axis: number | number[]) => {
-    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
-    return axes.length > 0 && axes.length < x.shape.length && axes.every((p, i) => p === i) ? axes.length : 0;
-  };
-  const viaMatMul = composite(tf, ({ x }, { axis, keepDims }) => {
-    const k = leadingAxes(x!, axis);
-    const outer = tf.util.sizeFromShape(x!.shape.slice(0, k)), kept = x!.shape.slice(k);
-    const r = tf.matMul(tf.ones([1, outer]), tf.reshape(x!, [outer, tf.util.sizeFromShape(kept)]));
-    return tf.reshape(r, keepDims ? [...x!.shape.slice(0, k).map(() => 1), ...kept] : kept);
-  });
-  return (args: Args) => {
-    const x = args.inputs.x!;
-    return x.dtype === 'float32' && leadingAxes(x, (args.attrs as { axis: number | number[] }).axis) ? viaMatMul(args) : sum(args);
-  };
-}
-
 export interface RegisteredKernels {
   /** Kernels this module added or replaced on the backend, for the result's record. */
   kernels: string[];
@@ -158,7 +136,6 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
       if (original && !(original.kernelFunc as { dlgrade?: boolean }).dlgrade) put(name, Object.assign(make(tf, original.kernelFunc), { dlgrade: true }));
     };
     wrap('GatherV2', gatherRows);
-    wrap('Sum', sumLeadingAxes);
   }
   if (plan.transposeFirst) {
     const original = tf.getKernel('BatchMatMul', backendName);
