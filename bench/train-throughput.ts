@@ -11,6 +11,7 @@ import { REPO_ROOT } from '../grader/spec/load.ts';
 interface Run { model: string; backend: string; variant: string; samples: number; samplesPerSec: number; peakMiB: number; threads?: number; error?: string }
 
 const SAMPLES = 10_000;
+const NO_NATIVE = 'tensorflow (tfjs-node) not installed: its row is skipped';
 // Stock cpu trains LeNet at ~12 samples/s: a few batches tell its rate.
 const samplesFor = (model: string, backend: string, variant: string) => (model === 'lenet' && backend === 'cpu' && variant === 'stock' ? 384 : SAMPLES);
 
@@ -41,7 +42,7 @@ export async function main(): Promise<void> {
     const rows: Run[] = [];
     for (const [backend, variant] of [['cpu', 'stock'], ['cpu', 'fast'], ['wasm', 'stock'], ['wasm', 'fast'], ['wasm', 'threads']] as const) rows.push(node(model, backend, variant));
     if (nativeAvailable()) rows.push(node(model, 'tensorflow', 'native'));
-    else notes.push('tensorflow (tfjs-node) not installed: its row is skipped');
+    else if (!notes.includes(NO_NATIVE)) notes.push(NO_NATIVE);
     const anchors: Run[] = [];
     for (const threads of [1, 2]) {
       const t = torch(model, threads, cache.files.trainImages, cache.files.trainLabels);
