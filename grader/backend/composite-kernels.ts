@@ -10,7 +10,7 @@
 //   UnsortedSegmentSum     scatterND, which sums duplicate indices
 // Callers run them inside tf.tidy; tensors are NHWC.
 import type * as TF from '@tensorflow/tfjs';
-import { col2im, maxPoolGrad as routeMaxPoolGrad, padAndSwapBatch, padSpatial, type PatchGeometry } from './patches.ts';
+import { col2im, maxPoolGrad as routeMaxPoolGrad, padAndSwapBatch, type PatchGeometry } from './patches.ts';
 
 type Tf = typeof TF;
 type T4 = TF.Tensor4D;
@@ -72,9 +72,9 @@ export function conv2dBackpropInput(tf: Tf, dy: T4, filter: T4, inputShape: Shap
     const top = kh - 1 - g.top, left = kw - 1 - g.left;
     const bottom = g.h + kh - 1 - g.outH - top, right = g.w + kw - 1 - g.outW - left;
     if (top >= 0 && left >= 0 && bottom >= 0 && right >= 0) {
-      const padded = tf.tensor4d(padSpatial(f32(dy), dy.shape, top, bottom, left, right), [g.n, g.outH + top + bottom, g.outW + left + right, cout]);
       const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as T4; // [kh, kw, cout, cin]
-      return tf.conv2d(padded, flipped, 1, 'valid');
+      // Explicit padding goes to XNNPACK as is: no padded copy of dy.
+      return tf.conv2d(dy, flipped, 1, [[0, 0], [top, bottom], [left, right], [0, 0]]);
     }
   }
   const wT = tf.transpose(tf.reshape(filter, [kh * kw * cin, cout])); // small: [cout, k]

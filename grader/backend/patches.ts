@@ -33,17 +33,6 @@ export function padAndSwapBatch(x: Float32Array, g: PatchGeometry): Float32Array
   return out;
 }
 
-/** Zero-pads the spatial axes of x [n, h, w, c] (wasm's PadV2 is ~5× slower than this loop). */
-export function padSpatial(x: Float32Array, [n, h, w, c]: readonly number[], top: number, bottom: number, left: number, right: number): Float32Array {
-  const H = h + top + bottom, W = w + left + right;
-  const out = new Float32Array(n * H * W * c);
-  const row = w * c;
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < h; y++) out.set(x.subarray((b * h + y) * row, (b * h + y + 1) * row), ((b * H + y + top) * W + left) * c);
-  }
-  return out;
-}
-
 /** col2im, the adjoint of im2col: sums each entry of a patch matrix [n·outH·outW, kh·kw·c] (columns in the filter's [kh, kw, c] order) back into its input position. */
 export function col2im(cols: Float32Array, g: PatchGeometry): Float32Array {
   const { n, h, w, c, outH, outW, kh, kw, strideH, strideW, dilationH, dilationW, top, left } = g;
