@@ -1,4 +1,4 @@
-// WORK2, WORK3 and WORK4 end to end on a small synthetic MNIST: the real
+// WORK2, WORK3, WORK4 and notes-001 lab 2 end to end on a small synthetic MNIST: the real
 // assignment specs with smaller counts and a 45 s limit, the real reference
 // solutions (which size their training to the limit), graded through the
 // sandbox on wasm. Each reference passes every rubric item; each weak
@@ -81,6 +81,17 @@ test('WORK3 se-lenet: the reference passes with its SE block found and features 
   assert.is(weak.verdict, 'FAIL', explain(weak));
   assert.not.ok(item(weak, 'se-block').passed);
   assert.ok(item(weak, 'accuracy').passed, 'a plain LeNet still learns');
+});
+
+test('notes 001 lab 2 fashion-mnist-classify: the Keras-workflow reference passes; one that never evaluates fails that item', async () => {
+  const dir = small('fashion-mnist-classify', { trainCount: 500, predictBatch: 100 });
+  const r = await grade(dir, [join(REPO_ROOT, 'reference/fashion-mnist-classify'), join(REPO_ROOT, 'examples/fashion-mnist-classify/few-images.ts')]);
+  const ref = r.get('fashion-mnist-classify')!;
+  assert.is(ref.verdict, 'PASS', explain(ref));
+  assert.equal([ref.metrics.fit_calls, ref.metrics.evaluate_calls], [1, 1]);
+  const weak = r.get('few-images')!;
+  assert.is(weak.verdict, 'FAIL', explain(weak));
+  assert.not.ok(item(weak, 'evaluate').passed);
 });
 
 test.run();

@@ -1,5 +1,6 @@
 // Bundled into the sandbox runner: the sandbox halves, by task kind.
 import { functionFitSandbox } from './function-fit/sandbox.ts';
+import { runImageClassify } from './image-classify/sandbox.ts';
 import { runMnistAdder } from './mnist-adder/sandbox.ts';
 import { runSeLenet } from './se-lenet/sandbox.ts';
 import { runSiamesePairs } from './siamese-pairs/sandbox.ts';
@@ -10,4 +11,5 @@ export const sandboxTasks: Record<string, SandboxTaskModule> = {
   'function-fit': functionFitSandbox,
   'mnist-adder': { run: runMnistAdder },
   'se-lenet': { run: runSeLenet },
+  'image-classify': { run: runImageClassify },
 };

@@ -3,7 +3,7 @@
 // per class over the requested images.
 import { readFileSync } from 'node:fs';
 import { ContractError, type SandboxTask } from '../types.ts';
-import { gather, numbersOf, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
+import { gather, numbersOf, predictClasses, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
 import { inspectModel } from '../shared/inspect-model.ts';
 
 export const runSeLenet: SandboxTask = async (sub, ctx) => {
@@ -20,16 +20,7 @@ export const runSeLenet: SandboxTask = async (sub, ctx) => {
   if (!(model instanceof tf.LayersModel)) throw new ContractError('train() must return the trained tf.LayersModel (its output: 10 class scores)');
 
   ctx.progress({ phase: 'predict' });
-  const evalImages = readFileSync(files.evalImages!);
-  const evalIdx = readInt32s(files.evalIdx!);
-  const classes: number[] = [];
-  for (let start = 0; start < evalIdx.length; start += predictBatch!) {
-    const idx = evalIdx.subarray(start, Math.min(evalIdx.length, start + predictBatch!));
-    const x = toTensor(tf, gather(evalImages, idx, px), idx.length, h!, w!);
-    const best = tf.tidy(() => (model.predict(x) as import('@tensorflow/tfjs').Tensor).argMax(-1));
-    classes.push(...Array.from(await best.data()));
-    tf.dispose([x, best]);
-  }
+  const classes = await predictClasses(tf, model, readFileSync(files.evalImages!), readInt32s(files.evalIdx!), h!, w!, predictBatch!);
 
   const featureIdx = readInt32s(files.featureIdx!);
   const fx = toTensor(tf, gather(readFileSync(files.trainImages!), featureIdx, px), featureIdx.length, h!, w!);

@@ -56,3 +56,21 @@ export async function overPairs(tf: Tf, files: Record<string, string>, h: number
     b.dispose();
   }
 }
+
+/** The arg-max class `model` predicts for each evaluation image at `idx`, in chunks of `chunk`. */
+export async function predictClasses(tf: Tf, model: import('@tensorflow/tfjs').LayersModel, evalImages: Uint8Array, idx: Int32Array, h: number, w: number, chunk: number): Promise<number[]> {
+  const classes: number[] = [];
+  for (let start = 0; start < idx.length; start += chunk) {
+    const part = idx.subarray(start, Math.min(idx.length, start + chunk));
+    const x = toTensor(tf, gather(evalImages, part, h * w), part.length, h, w);
+    const out = model.predict(x);
+    if (Array.isArray(out) || !(out instanceof tf.Tensor) || out.shape.length !== 2) {
+      tf.dispose([x, out as import('@tensorflow/tfjs').Tensor]);
+      throw new ContractError(`model.predict must give one row of class scores per image, got ${Array.isArray(out) ? 'several outputs' : `shape [${(out as { shape?: number[] }).shape?.join(', ')}]`}`);
+    }
+    const best = tf.argMax(out, -1);
+    classes.push(...Array.from(await best.data()));
+    tf.dispose([x, out, best]);
+  }
+  return classes;
+}
