@@ -2,6 +2,7 @@
 import { functionFitSandbox } from './function-fit/sandbox.ts';
 import { runImageClassify } from './image-classify/sandbox.ts';
 import { runMnistAdder } from './mnist-adder/sandbox.ts';
+import { runMobilenetTransfer } from './mobilenet-transfer/sandbox.ts';
 import { runSeLenet } from './se-lenet/sandbox.ts';
 import { runSiamesePairs } from './siamese-pairs/sandbox.ts';
 import type { SandboxTaskModule } from './types.ts';
@@ -12,4 +13,5 @@ export const sandboxTasks: Record<string, SandboxTaskModule> = {
   'mnist-adder': { run: runMnistAdder },
   'se-lenet': { run: runSeLenet },
   'image-classify': { run: runImageClassify },
+  'mobilenet-transfer': { run: runMobilenetTransfer },
 };

@@ -1,0 +1,150 @@
+// Sandbox half of mobilenet-transfer: hands the submission MNIST training
+// data and ctx.loadBase() (the pretrained MobileNetV2, rebuilt at the input
+// size and cut it asks for), and installs a grader-side epoch-end step on
+// every model.fit / fitDataset. After each of the first `epochs` epochs that
+// step calls the submission's predict(model, images) on the validation images
+// (their labels stay with the grader) and keeps the predicted classes; after
+// the last of them it stops that fit, as EarlyStopping would. It also notes
+// whether the pretrained layers ran while predict() did.
+import { readFileSync } from 'node:fs';
+import { batchSizeRefusal, setEpochEndListener } from '../../sandbox/child/fit-hooks.ts';
+import { gather, numbersOf, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
+import { baseLayerNames, loadPretrainedBase } from '../shared/pretrained-base.ts';
+import { ContractError, type SandboxTask } from '../types.ts';
+
+type Tensor = import('@tensorflow/tfjs').Tensor;
+type LayersModel = import('@tensorflow/tfjs').LayersModel;
+
+export interface LoadBaseOptions {
+  inputSize?: number;
+  cutAt?: string;
+  trainable?: boolean;
+  bnMomentum?: number;
+  freezeBatchNorm?: boolean;
+}
+
+const DEFAULTS = { inputSize: 64, cutAt: 'out_relu', trainable: false } as const;
+
+function checkOptions(o: unknown): LoadBaseOptions {
+  if (o === undefined) return {};
+  if (typeof o !== 'object' || o === null) throw new ContractError('loadBase(options): options must be an object');
+  const opts = o as Record<string, unknown>;
+  const known = ['inputSize', 'cutAt', 'trainable', 'bnMomentum', 'freezeBatchNorm'];
+  const extra = Object.keys(opts).filter((k) => !known.includes(k));
+  if (extra.length) throw new ContractError(`loadBase: unknown option ${extra.join(', ')} (known: ${known.join(', ')})`);
+  const s = opts.inputSize;
+  if (s !== undefined && !(Number.isInteger(s) && (s as number) >= 32 && (s as number) <= 224 && (s as number) % 32 === 0)) {
+    throw new ContractError(`loadBase: inputSize must be a multiple of 32 from 32 to 224 (MobileNetV2 halves the size five times), got ${JSON.stringify(s)}`);
+  }
+  if (opts.cutAt !== undefined && typeof opts.cutAt !== 'string') throw new ContractError('loadBase: cutAt must be a layer name');
+  for (const k of ['trainable', 'freezeBatchNorm']) if (opts[k] !== undefined && typeof opts[k] !== 'boolean') throw new ContractError(`loadBase: ${k} must be true or false`);
+  const m = opts.bnMomentum;
+  if (m !== undefined && !(typeof m === 'number' && m > 0 && m < 1)) throw new ContractError('loadBase: bnMomentum must be a number between 0 and 1');
+  return opts as LoadBaseOptions;
+}
+
+/** Class per image from scores [n, 10] (argmax) or class ids [n]; -1 where the scores are not finite. */
+async function classesOf(tf: typeof import('@tensorflow/tfjs'), out: unknown, n: number): Promise<number[]> {
+  if (out === undefined || out === null) throw new ContractError('predict(model, images) must return the class scores [n, 10] (or the classes [n]), got nothing');
+  const { values, shape } = await numbersOf(tf, out, 'predict()');
+  if (shape.length === 2 && shape[0] === n && shape[1] === 10) {
+    const classes: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let best = 0, finite = true;
+      for (let k = 0; k < 10; k++) {
+        const v = values[i * 10 + k]!;
+        if (!Number.isFinite(v)) finite = false;
+        else if (v > values[i * 10 + best]!) best = k;
+      }
+      classes.push(finite ? best : -1);
+    }
+    return classes;
+  }
+  if (shape.length === 1 && shape[0] === n) {
+    return values.map((v) => {
+      if (!Number.isFinite(v)) return -1;
+      if (!Number.isInteger(v) || v < 0 || v > 9) throw new ContractError(`predict(): a 1-D answer must hold class ids 0–9, got ${v}`);
+      return v;
+    });
+  }
+  throw new ContractError(`predict(model, images) must return class scores of shape [${n}, 10] (or classes [${n}]), got shape [${shape.join(', ')}]`);
+}
+
+export const runMobilenetTransfer: SandboxTask = async (sub, ctx) => {
+  const { tf, params, files } = ctx;
+  if (typeof sub.train !== 'function') throw new ContractError('the submission must export `async function train({ images, labels }, ctx)` that trains with model.fit');
+  if (typeof sub.predict !== 'function') throw new ContractError('the submission must export `async function predict(model, images)` returning class scores [n, 10]');
+  const { trainCount, valCount, epochs, height: h, width: w } = params as Record<string, number>;
+
+  ctx.progress({ phase: 'load' });
+  const data = trainingTensors(tf, files, trainCount!, h!, w!);
+  const valBytes = gather(readFileSync(files.evalImages!), readInt32s(files.valIdx!), h! * w!);
+  let valImages = toTensor(tf, valBytes, valCount!, h!, w!);
+  const layers = baseLayerNames(files.baseModel!);
+
+  // Calls into the pretrained layers while the grader's predict() runs.
+  let measuring = false, baseCalls = 0;
+  const loads: Record<string, unknown>[] = [];
+  const loadBase = async (options?: unknown): Promise<LayersModel> => {
+    const o = { ...DEFAULTS, ...checkOptions(options) };
+    const model = await loadPretrainedBase(tf, files.baseModel!, {
+      inputShape: [o.inputSize, o.inputSize, 3], cutAt: o.cutAt, trainable: o.trainable, bnMomentum: o.bnMomentum, freezeBatchNorm: o.freezeBatchNorm,
+    });
+    for (const layer of model.layers) {
+      const call = layer.call;
+      layer.call = function (this: typeof layer, ...args: Parameters<typeof call>) {
+        if (measuring) baseCalls++;
+        return call.apply(this, args);
+      };
+    }
+    loads.push({ ...o, outputShape: (model.outputs[0]!.shape as (number | null)[]).slice(1) });
+    return model;
+  };
+
+  const runs: { classes: number[]; baseRan: boolean; predictSec: number }[] = [];
+  let evaluating = false, evalError: unknown;
+  setEpochEndListener(async (model) => {
+    if (evaluating || runs.length >= epochs!) return; // not re-entrant: a fit inside predict() is not an epoch
+    evaluating = true;
+    try {
+      if (valImages.isDisposed) valImages = toTensor(tf, valBytes, valCount!, h!, w!);
+      const t0 = performance.now();
+      baseCalls = 0;
+      measuring = true;
+      let out: unknown;
+      try {
+        out = await (sub.predict as Function)(model, valImages);
+      } finally {
+        measuring = false;
+      }
+      const classes = await classesOf(tf, out, valCount!);
+      runs.push({ classes, baseRan: baseCalls > 0, predictSec: Math.round((performance.now() - t0) / 10) / 100 });
+      if (runs.length === epochs) model.stopTraining = true; // nothing after this epoch is scored
+    } catch (e) {
+      evalError ??= e;
+      throw e;
+    } finally {
+      evaluating = false;
+    }
+  });
+
+  ctx.progress({ phase: 'train' });
+  try {
+    await (sub.train as Function)(data, {
+      loadBase, baseLayers: layers, epochs, seed: ctx.seed, maxBatchSize: ctx.limits.maxBatchSize, timeLimitSec: ctx.limits.timeLimitSec,
+    });
+  } catch (e) {
+    // A refusal or a predict() failure explains itself better than whatever the submission made of it.
+    throw batchSizeRefusal() ?? evalError ?? e;
+  } finally {
+    setEpochEndListener(undefined);
+  }
+  const refused = batchSizeRefusal();
+  if (refused) throw refused; // even if the submission caught it and carried on
+  if (evalError) throw evalError;
+  if (runs.length < epochs!) {
+    throw new ContractError(`train() returned after ${runs.length} epoch${runs.length === 1 ? '' : 's'} of model.fit/fitDataset; ` +
+      `the grader measures validation accuracy after epoch ${epochs}, so train at least ${epochs} epochs with model.fit or model.fitDataset`);
+  }
+  return { epochs: runs, loads };
+};
