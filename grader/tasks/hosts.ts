@@ -4,9 +4,10 @@ import { mnistAdder } from './mnist-adder/host.ts';
 import { mobilenetTransfer } from './mobilenet-transfer/host.ts';
 import { seLenet } from './se-lenet/host.ts';
 import { siamesePairs } from './siamese-pairs/host.ts';
+import { tabular } from './tabular/host.ts';
 import type { TaskHost } from './types.ts';
 
-const hosts: Record<string, TaskHost> = Object.fromEntries([siamesePairs, functionFit, mnistAdder, seLenet, mobilenetTransfer, imageClassify].map((h) => [h.kind, h]));
+const hosts: Record<string, TaskHost> = Object.fromEntries([siamesePairs, functionFit, mnistAdder, seLenet, mobilenetTransfer, imageClassify, tabular].map((h) => [h.kind, h]));
 
 export function taskHost(kind: string, specPath: string): TaskHost {
   const host = hosts[kind];

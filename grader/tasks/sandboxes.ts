@@ -5,6 +5,7 @@ import { runMnistAdder } from './mnist-adder/sandbox.ts';
 import { runMobilenetTransfer } from './mobilenet-transfer/sandbox.ts';
 import { runSeLenet } from './se-lenet/sandbox.ts';
 import { runSiamesePairs } from './siamese-pairs/sandbox.ts';
+import { runTabular } from './tabular/sandbox.ts';
 import type { SandboxTaskModule } from './types.ts';
 
 export const sandboxTasks: Record<string, SandboxTaskModule> = {
@@ -13,5 +14,6 @@ export const sandboxTasks: Record<string, SandboxTaskModule> = {
   'mnist-adder': { run: runMnistAdder },
   'se-lenet': { run: runSeLenet },
   'image-classify': { run: runImageClassify },
+  tabular: { run: runTabular },
   'mobilenet-transfer': { run: runMobilenetTransfer },
 };

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import { fileSystem } from '../../tfio/file-io.ts';
 import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
+import { countModelCalls, countOptimizerSteps, refuseFit } from '../shared/training-guards.ts';
 
 type Tf = SandboxTaskContext['tf'];
 type Model = import('@tensorflow/tfjs').LayersModel;
@@ -34,43 +35,26 @@ async function modelPredict(tf: Tf, m: unknown, x: number[], what: string): Prom
   return values(tf, tf.tidy(() => m.predict(tf.tensor2d(x, [x.length, 1])) as import('@tensorflow/tfjs').Tensor), `${what}'s model.predict`);
 }
 
-/** Counts optimizer steps: optimizer.minimize and optimizer.applyGradients both end in applyGradients. */
-function countOptimizerSteps(tf: Tf): () => number {
-  let applied = 0;
-  const optimizers = [tf.SGDOptimizer, tf.MomentumOptimizer, tf.AdamOptimizer, tf.AdamaxOptimizer, tf.AdagradOptimizer, tf.AdadeltaOptimizer, tf.RMSPropOptimizer];
-  for (const cls of optimizers) {
-    const proto = cls.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const orig = proto.applyGradients!;
-    proto.applyGradients = function (this: unknown, ...a: unknown[]) { applied++; return orig.apply(this, a); };
-  }
-  return () => applied;
-}
-
 async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promise<unknown> {
   const { tf, params } = ctx;
   const variant = params.variant as string;
   const xTrain = params.xTrain as number[], yTrain = params.yTrain as number[], xTest = params.xTest as number[];
   const data = () => ({ x: tf.tensor2d(xTrain, [xTrain.length, 1]), y: tf.tensor2d(yTrain, [yTrain.length, 1]) });
   const trainCtx = { seed: ctx.seed, maxBatchSize: ctx.limits.maxBatchSize, timeLimitSec: ctx.limits.timeLimitSec, outDir: ctx.outDir };
-  const proto = tf.LayersModel.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
 
   if (variant === 'fit') {
     requireFns(sub, ['train', 'predict']);
-    let fitCalls = 0;
-    const fit = proto.fit!;
-    proto.fit = function (this: unknown, ...a: unknown[]) { fitCalls++; return fit.apply(this, a); };
+    const calls = countModelCalls(tf, ['fit']);
     ctx.progress({ phase: 'train' });
     const model = await (sub.train as Function)(data(), trainCtx);
     ctx.progress({ phase: 'predict' });
     const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
-    return { predictions, fitCalls };
+    return { predictions, fitCalls: calls.fit };
   }
 
   if (variant === 'custom-loop') {
     requireFns(sub, ['train', 'predict']);
-    const refuse = () => { throw new ContractError('this assignment asks for a hand-written training loop: model.fit and model.fitDataset are disabled (use optimizer.minimize or tf.variableGrads)'); };
-    proto.fit = refuse;
-    proto.fitDataset = refuse;
+    refuseFit(tf);
     const steps = countOptimizerSteps(tf);
     ctx.progress({ phase: 'train' });
     const model = await (sub.train as Function)(data(), trainCtx);

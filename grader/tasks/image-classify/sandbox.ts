@@ -4,17 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { ContractError, type SandboxTask } from '../types.ts';
 import { predictClasses, readInt32s, trainingTensors } from '../shared/images.ts';
+import { countModelCalls } from '../shared/training-guards.ts';
 
 export const runImageClassify: SandboxTask = async (sub, ctx) => {
   const { tf, params, files } = ctx;
   if (typeof sub.train !== 'function') throw new ContractError('the submission must export `async function train({ images, labels }, ctx)` returning its tf.LayersModel');
   const { trainCount: n, height: h, width: w, predictBatch } = params as Record<string, number>;
-  const proto = tf.LayersModel.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const calls = { fit: 0, evaluate: 0 };
-  for (const name of ['fit', 'evaluate'] as const) {
-    const original = proto[name]!;
-    proto[name] = function (this: unknown, ...a: unknown[]) { calls[name]++; return original.apply(this, a); };
-  }
+  const calls = countModelCalls(tf, ['fit', 'evaluate']);
 
   ctx.progress({ phase: 'load' });
   const data = trainingTensors(tf, files, n!, h!, w!);
