@@ -94,4 +94,20 @@ test('notes 001 lab 2 fashion-mnist-classify: the Keras-workflow reference passe
   assert.not.ok(item(weak, 'evaluate').passed);
 });
 
+test('WORK6 mobilenet-transfer: the frozen-base reference passes; a from-scratch CNN fails the pretrained item; batch 1024 is refused', async () => {
+  const dir = small('mobilenet-transfer', { trainCount: 400, valCount: 100 });
+  const r = await grade(dir, ['reference/mobilenet-transfer', 'examples/mobilenet-transfer/from-scratch.ts', 'examples/mobilenet-transfer/batch-1024.ts'].map((p) => join(REPO_ROOT, p)));
+  const ref = r.get('mobilenet-transfer')!;
+  assert.is(ref.verdict, 'PASS', explain(ref));
+  assert.is(ref.metrics.epochs_evaluated, 5, 'the grader predicted after each of the 5 epochs');
+  assert.is(ref.metrics.pretrained_base_used, 1);
+  assert.is(ref.environment.backend?.name, 'wasm');
+  const scratch = r.get('from-scratch')!;
+  assert.is(scratch.verdict, 'FAIL', explain(scratch));
+  assert.not.ok(item(scratch, 'pretrained-base').passed);
+  const big = r.get('batch-1024')!;
+  assert.is(big.verdict, 'BAD_SUBMISSION', explain(big));
+  assert.match(big.reason ?? '', /1024/);
+});
+
 test.run();

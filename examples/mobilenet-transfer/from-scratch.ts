@@ -14,7 +14,8 @@ export async function train({ images, labels }: { images: tf.Tensor4D; labels: t
     ],
   });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
-  await model.fit(images.slice([0], [3000]), labels.slice([0], [3000]).toFloat(), { epochs: 5, batchSize: 128, verbose: 0 });
+  const n = Math.min(3000, images.shape[0]);
+  await model.fit(images.slice([0], [n]), labels.slice([0], [n]).toFloat(), { epochs: 5, batchSize: 128, verbose: 0 });
   return model;
 }
 

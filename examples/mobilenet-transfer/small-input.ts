@@ -8,7 +8,7 @@ const prep = (images: tf.Tensor4D) => tf.tidy(() => tf.image.resizeBilinear(imag
 
 export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }, ctx: { loadBase(o: object): Promise<tf.LayersModel> }) {
   base = await ctx.loadBase({ inputSize: 32, cutAt: 'out_relu' });
-  const n = 3000;
+  const n = Math.min(3000, images.shape[0]);
   const x = base.predict(prep(images.slice([0], [n])), { batchSize: 250 }) as tf.Tensor;
   const head = tf.sequential({
     layers: [tf.layers.flatten({ inputShape: x.shape.slice(1) }), tf.layers.dense({ units: 128, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })],
