@@ -195,6 +195,29 @@ test('BatchNormalization: the same outputs and moving statistics on wasm as on c
   assert.ok(maxRelError(cpu[3]!, new Float32Array(3)) > 0.1, 'moving mean moved');
 });
 
+test('BatchNormalization without scale (as in InceptionV3) passes input gradients in inference mode, as cpu does', async () => {
+  // Stock tfjs 4.22 throws here on every backend (FusedBatchNorm's gradient saves the missing scale).
+  const run = async (backend: string) => {
+    await tf.setBackend(backend);
+    tf.util.assert(tf.getBackend() === backend, () => backend);
+    const net = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [6, 6, 2], filters: 3, kernelSize: 3, useBias: false, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }),
+        tf.layers.batchNormalization({ scale: false }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) }),
+      ],
+    });
+    net.layers[1]!.setWeights([tf.tensor1d([0.1, -0.2, 0.3]), tf.tensor1d([0.5, 0.1, 0.2]), tf.tensor1d([2, 0.5, 1])]); // beta, moving mean, moving variance
+    const x = rand([4, 6, 6, 2], 50);
+    return tf.grad((img: tf.Tensor) => (net.apply(img, { training: false }) as tf.Tensor).square().sum())(x).dataSync() as Float32Array;
+  };
+  const cpu = await run('cpu');
+  const wasm = await run('wasm');
+  assert.ok(cpu.some((v) => v !== 0), 'a gradient flows');
+  assert.ok(maxRelError(cpu, wasm) < 1e-4, `dx: ${maxRelError(cpu, wasm)}`);
+});
+
 async function rejects(fn: () => Promise<unknown>, re: RegExp) {
   const err = await fn().then(() => null, (e: Error) => e);
   assert.ok(err, `expected a rejection matching ${re}`);
