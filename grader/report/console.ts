@@ -3,6 +3,7 @@ import type { BatchSummary, Reporter } from '../grade/run-batch.ts';
 import { describeProgress } from '../sandbox/run-sandboxed.ts';
 import type { Progress } from '../tasks/types.ts';
 import type { SubmissionResult } from './result.ts';
+import { fmt } from '../grade/judge.ts';
 
 type Out = { write(s: string): unknown; isTTY?: boolean; columns?: number };
 
@@ -52,7 +53,7 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
       const last = lastEpochLine.get(id);
       if (!live && p.phase === 'train' && p.epoch !== undefined && (last === undefined || t - last >= 5 || p.epoch === p.epochs)) {
         lastEpochLine.set(id, t);
-        out.write(`  ${id}: epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''} ${t.toFixed(1)}s / ${limit}s ${Object.entries(p.logs ?? {}).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' ')}\n`);
+        out.write(`  ${id}: ${p.unit ?? 'epoch'} ${p.epoch}${p.epochs ? `/${p.epochs}` : ''} ${t.toFixed(1)}s / ${limit}s ${Object.entries(p.logs ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}\n`);
       }
       draw();
     },

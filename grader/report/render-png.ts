@@ -47,3 +47,19 @@ export function renderGrid(rows: Tile[][], scale = 4): Buffer {
   }
   return PNG.sync.write(png);
 }
+
+/** Row-major RGB bytes as a PNG; `tiles` side by side with a 2-pixel white gap. */
+export function renderRgb(tiles: Uint8Array[], height: number, width: number): Buffer {
+  const gap = 2;
+  const png = new PNG({ width: tiles.length * (width + gap) - gap, height });
+  png.data.fill(255);
+  tiles.forEach((rgb, t) => {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const o = (y * png.width + t * (width + gap) + x) * 4, i = (y * width + x) * 3;
+        png.data[o] = rgb[i]!; png.data[o + 1] = rgb[i + 1]!; png.data[o + 2] = rgb[i + 2]!; png.data[o + 3] = 255;
+      }
+    }
+  });
+  return PNG.sync.write(png);
+}

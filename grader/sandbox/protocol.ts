@@ -52,7 +52,7 @@ export const childMessageSchema = {
     {
       type: 'object', required: ['t', 'phase'], additionalProperties: false,
       properties: {
-        t: { const: 'progress' }, phase: { enum: ['load', 'train', 'predict'] }, epoch: num, epochs: num,
+        t: { const: 'progress' }, phase: { enum: ['load', 'train', 'predict'] }, epoch: num, epochs: num, unit: { enum: ['epoch', 'octave'] },
         logs: { type: 'object', maxProperties: 32, additionalProperties: { type: ['number', 'null'] } },
       },
     },

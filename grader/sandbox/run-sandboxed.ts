@@ -272,5 +272,5 @@ export function describeProgress(p?: Progress): string {
   if (!p) return ' while starting up';
   if (p.phase !== 'train' || p.epoch === undefined) return ` during ${p.phase === 'load' ? 'data loading' : p.phase === 'predict' ? 'prediction' : 'training'}`;
   const logs = Object.entries(p.logs ?? {}).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(', ');
-  return ` at epoch ${p.epoch}${p.epochs ? ` of ${p.epochs}` : ''}${logs ? ` (last ${logs})` : ''}`;
+  return ` at ${p.unit ?? 'epoch'} ${p.epoch}${p.epochs ? ` of ${p.epochs}` : ''}${logs ? ` (last ${logs})` : ''}`;
 }

@@ -1,3 +1,4 @@
+import { deepdream } from './deepdream/host.ts';
 import { functionFit } from './function-fit/host.ts';
 import { imageClassify } from './image-classify/host.ts';
 import { mnistAdder } from './mnist-adder/host.ts';
@@ -7,7 +8,7 @@ import { siamesePairs } from './siamese-pairs/host.ts';
 import { tabular } from './tabular/host.ts';
 import type { TaskHost } from './types.ts';
 
-const hosts: Record<string, TaskHost> = Object.fromEntries([siamesePairs, functionFit, mnistAdder, seLenet, mobilenetTransfer, imageClassify, tabular].map((h) => [h.kind, h]));
+const hosts: Record<string, TaskHost> = Object.fromEntries([siamesePairs, functionFit, mnistAdder, seLenet, mobilenetTransfer, imageClassify, tabular, deepdream].map((h) => [h.kind, h]));
 
 export function taskHost(kind: string, specPath: string): TaskHost {
   const host = hosts[kind];

@@ -1,4 +1,5 @@
 // Bundled into the sandbox runner: the sandbox halves, by task kind.
+import { deepdreamSandbox } from './deepdream/sandbox.ts';
 import { functionFitSandbox } from './function-fit/sandbox.ts';
 import { runImageClassify } from './image-classify/sandbox.ts';
 import { runMnistAdder } from './mnist-adder/sandbox.ts';
@@ -16,4 +17,5 @@ export const sandboxTasks: Record<string, SandboxTaskModule> = {
   'image-classify': { run: runImageClassify },
   tabular: { run: runTabular },
   'mobilenet-transfer': { run: runMobilenetTransfer },
+  deepdream: deepdreamSandbox,
 };

@@ -56,6 +56,8 @@ export interface Progress {
   phase: 'load' | 'train' | 'predict';
   epoch?: number;
   epochs?: number;
+  /** What `epoch` counts (default: training epochs). */
+  unit?: 'epoch' | 'octave';
   logs?: Record<string, number>;
 }
 
