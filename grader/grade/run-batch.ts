@@ -102,8 +102,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     try {
       await Promise.all(toRun.map(async (s) => {
         if (interrupted) return;
-        const startedAt = new Date();
-        const tStart = performance.now();
+        // Set again when the pool actually starts it: time spent queued is nobody's cost.
+        let startedAt = new Date();
+        let tStart = performance.now();
         const request: SandboxRequest = {
           id: `${process.pid}-${s.id}-${Date.now().toString(36)}`,
           submissionPath: s.path,
@@ -120,7 +121,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           isolation,
           keepJobDir: o.keepJobDirs,
         };
-        const outcome = await pool.run(request, { onStart: () => o.reporter.start(s.id), onProgress: (p, t) => o.reporter.progress(s.id, p, t) });
+        const outcome = await pool.run(request, { onBegin: () => { startedAt = new Date(); tStart = performance.now(); }, onStart: () => o.reporter.start(s.id), onProgress: (p, t) => o.reporter.progress(s.id, p, t) });
         let verified: VerifyResult | undefined;
         if (prepared.verify && outcome.status === 'OK' && !outputProblem(outcome, prepared)) {
           // Stage two: trusted task code in a fresh sandbox reads what the submission saved.

@@ -7,6 +7,8 @@ import type { Progress } from '../tasks/types.ts';
 import type { WorkerEvent } from './worker.ts';
 
 export interface RunHandlers {
+  /** A worker took the submission off the queue (compiling comes next). */
+  onBegin?(): void;
   /** The submission's process started (it may have waited in the queue before). */
   onStart?(): void;
   onProgress?(p: Progress, elapsedSec: number): void;
@@ -32,11 +34,11 @@ export class GradingPool {
     this.ports.add(port1);
     let pid: number | undefined;
     port1.on('message', (e: WorkerEvent) => {
-      if (e.type === 'spawn') {
+      if (e.type === 'begin') handlers.onBegin?.();
+      else if (e.type === 'spawn') {
         this.pids.add((pid = e.pid));
         handlers.onStart?.();
-      }
-      else handlers.onProgress?.(e.progress, e.elapsedSec);
+      } else handlers.onProgress?.(e.progress, e.elapsedSec);
     });
     try {
       return await this.piscina.run({ request, port: port2 }, { transferList: [port2] });

@@ -8,11 +8,15 @@ export interface WorkerTask {
   port: MessagePort;
 }
 
-export type WorkerEvent = { type: 'progress'; progress: import('../tasks/types.ts').Progress; elapsedSec: number } | { type: 'spawn'; pid: number };
+export type WorkerEvent =
+  | { type: 'begin' }
+  | { type: 'progress'; progress: import('../tasks/types.ts').Progress; elapsedSec: number }
+  | { type: 'spawn'; pid: number };
 
 export default async function run({ request, port }: WorkerTask): Promise<SandboxOutcome> {
   const ac = new AbortController();
   port.on('message', (m) => { if (m === 'abort') ac.abort(); });
+  port.postMessage({ type: 'begin' } satisfies WorkerEvent); // out of the queue: compiling starts now
   try {
     return await runSandboxed(request, {
       signal: ac.signal,
