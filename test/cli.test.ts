@@ -42,7 +42,7 @@ test('--help and usage errors', () => {
 
 test('grading a class: per-submission results, summary, JUnit, exit code 1 when any fails', () => {
   const out = join(root, 'out');
-  const r = cli('grade', assignment, subs, '--out', out, '--junit', join(out, 'junit.xml'), '--json', join(out, 'all.json'), ...common);
+  const r = cli('grade', assignment, subs, '--out', out, '--junit', join(out, 'junit.xml'), '--json', join(out, 'all.json'), '--concurrency', '2', ...common);
   assert.is(r.code, 1, r.err);
   assert.match(r.err, /PASS\s+alice/);
   assert.match(r.err, /FAIL\s+bob/);
@@ -57,6 +57,10 @@ test('grading a class: per-submission results, summary, JUnit, exit code 1 when 
   assert.is(alice.seed, 7);
   assert.ok(alice.dataset.checksum && alice.limits.timeLimitSec === 30 && alice.usage.peakMiB > 0);
   assert.equal(JSON.parse(readFileSync(join(out, 'all.json'), 'utf8')).counts, summary.counts);
+  // Two at a time: the third waited in the queue, and its time starts when a worker took it.
+  const spans = ['alice', 'bob', 'carol'].map((id) => JSON.parse(readFileSync(join(out, 'results', `${id}.json`), 'utf8')))
+    .map((x) => [Date.parse(x.startedAt), Date.parse(x.finishedAt)] as const).sort((p, q) => p[0] - q[0]);
+  assert.ok(spans[2]![0] >= Math.min(spans[0]![1], spans[1]![1]) - 250, `the third started at ${spans[2]![0]}, before a worker was free (${spans[0]![1]}, ${spans[1]![1]})`);
 
   const xml = new XMLParser({ ignoreAttributes: false }).parse(readFileSync(join(out, 'junit.xml'), 'utf8'));
   const suites = [xml.testsuites.testsuite].flat();
@@ -118,7 +122,9 @@ test('Ctrl-C keeps finished results, kills running submissions, and the rerun re
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.is(summary.interrupted, true);
   assert.not.ok(existsSync(join(out, 'results', 'slow.json')), 'an interrupted run is not a verdict');
-  assert.is(spawnSync('pgrep', ['-f', 'slow.ts|runner-.*job.json']).stdout.toString().trim(), '', 'no sandboxed process left behind');
+  // This test's own sandboxes only (their job folders live in its cache); other graders may be running.
+  const ours = join(root, 'cache', 'jobs').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  assert.is(spawnSync('pgrep', ['-f', `${ours}/[^ ]*slow`]).stdout.toString().trim(), '', 'no sandboxed process left behind');
   const again = cli('grade', assignment, cls, '--out', out, ...common, '--time-limit', '8'); // same limits: results are reused
   assert.match(again.err, /1 already graded/);
   assert.match(again.err, /TIME_LIMIT\s+slow/);
