@@ -19,7 +19,7 @@ type Pad = 'valid' | 'same' | number | TF.backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 type Pair = number | [number, number];
 
-function geometry(info: TF.backend_util.Conv2DInfo): PatchGeometry {
+export function geometry(info: TF.backend_util.Conv2DInfo): PatchGeometry {
   return {
     n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels,
     outH: info.outHeight, outW: info.outWidth, kh: info.filterHeight, kw: info.filterWidth,

@@ -66,12 +66,13 @@ export function col2im(cols: Float32Array, g: PatchGeometry): Float32Array {
  * window (as TF.js's cpu backend picks it; after a ReLU, ties are common).
  * Channels are the innermost loop, so every read is contiguous.
  */
-export function maxPoolGrad(dy: Float32Array, x: Float32Array, g: PatchGeometry): Float32Array {
+/** dx for a max pool; written into `dx` when given (it is zeroed first), e.g. straight into the wasm heap. */
+export function maxPoolGrad(dy: Float32Array, x: Float32Array, g: PatchGeometry, dx: Float32Array<ArrayBufferLike> = new Float32Array(x.length)): Float32Array<ArrayBufferLike> {
+  dx.fill(0);
   const { n, h, w, c, outH, outW, kh, kw, strideH, strideW, dilationH, dilationW, top, left } = g;
   if (kh === 2 && kw === 2 && strideH === 2 && strideW === 2 && dilationH === 1 && dilationW === 1 && top === 0 && left === 0 && 2 * outH <= h && 2 * outW <= w) {
-    return maxPool2x2Grad(dy, x, g);
+    return maxPool2x2Grad(dy, x, g, dx);
   }
-  const dx = new Float32Array(x.length);
   const best = new Float32Array(c), at = new Int32Array(c);
   let o = 0;
   for (let b = 0; b < n; b++) {
@@ -101,9 +102,8 @@ export function maxPoolGrad(dy: Float32Array, x: Float32Array, g: PatchGeometry)
 }
 
 /** The common 2×2, stride-2, unpadded pool, with the four taps unrolled. */
-function maxPool2x2Grad(dy: Float32Array, x: Float32Array, g: PatchGeometry): Float32Array {
+function maxPool2x2Grad(dy: Float32Array, x: Float32Array, g: PatchGeometry, dx: Float32Array<ArrayBufferLike>): Float32Array<ArrayBufferLike> {
   const { n, h, w, c, outH, outW } = g;
-  const dx = new Float32Array(x.length);
   const right = c, down = w * c;
   let o = 0;
   for (let b = 0; b < n; b++) {

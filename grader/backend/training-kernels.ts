@@ -4,7 +4,9 @@
 import type * as TF from '@tensorflow/tfjs';
 import {
   conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput, maxPoolGrad, unsortedSegmentSum,
+  geometry,
 } from './composite-kernels.ts';
+import { maxPoolGrad as routeMaxPoolGrad } from './patches.ts';
 
 type Tf = typeof TF;
 type KernelFunc = TF.KernelConfig['kernelFunc'];
@@ -107,6 +109,26 @@ function gatherRows(tf: Tf, gather: KernelFunc): KernelFunc {
   };
 }
 
+/**
+ * wasm's MaxPoolGrad as the typed-array routing of patches.ts, run on views
+ * of the wasm heap: x and dy are read and dx written in place, with none of
+ * the three copies in and out a composite kernel makes.
+ */
+function maxPoolGradOnHeap(tf: Tf, composite: KernelFunc): KernelFunc {
+  return (args: Args) => {
+    const { dy, input } = args.inputs as { dy: TF.TensorInfo; input: TF.TensorInfo };
+    if (dy.dtype !== 'float32' || input.dtype !== 'float32') return composite(args);
+    const a = args.attrs as { filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    const backend = args.backend as unknown as WasmInternals;
+    const out = backend.makeOutput(input.shape, 'float32');
+    const heap = backend.wasm.HEAPU8.buffer; // after makeOutput: the heap may have grown
+    const view = (t: TF.TensorInfo) => new Float32Array(heap, backend.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
+    routeMaxPoolGrad(view(dy), view(input), geometry(info), view(out));
+    return out;
+  };
+}
+
 export interface RegisteredKernels {
   /** Kernels this module added or replaced on the backend, for the result's record. */
   kernels: string[];
@@ -154,6 +176,7 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
   const plan = PLAN[backendName];
   if (!plan) return { kernels: [] };
   const impl = kernels(tf);
+  if (backendName === 'wasm') impl.MaxPoolGrad = maxPoolGradOnHeap(tf, impl.MaxPoolGrad!);
   const done: string[] = [];
   const put = (name: string, kernelFunc: KernelFunc) => {
     if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
