@@ -7,7 +7,7 @@ import { discoverSubmissions } from '../grader/grade/discover.ts';
 import { runBatch, type BatchSummary } from '../grader/grade/run-batch.ts';
 import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
-import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
+import { defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
 
 const TRIVIAL = `import * as tf from '@tensorflow/tfjs';
 export async function train() { return null; }
@@ -62,7 +62,7 @@ export async function grade(dir: string | string[], concurrency: number, assignm
   const out = scratch('dlgrade-bench-out-');
   return runBatch({
     assignment, submissions: discoverSubmissions(Array.isArray(dir) ? dir : [dir]), mode: 'grade', outDir: out, concurrency,
-    limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache'),
+    limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: defaultCacheRoot(),
     backend: 'auto', allowNative: false, isolation: detectIsolation(), resume: false, reporter: quietReporter(),
   });
 }

@@ -2,10 +2,9 @@
 // process): `tsx bench/train-one.ts <lenet|mlp> <backend> <stock|fast> <samples>`.
 // Prints one JSON line: samples/s over the timed epoch and peak RSS.
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
 import { ensureDatasetCache, readSplit } from '../grader/data/image-dataset.ts';
 import { loadBackend } from '../grader/backend/load-backend.ts';
-import { REPO_ROOT } from '../grader/spec/load.ts';
+import { defaultCacheRoot } from '../grader/spec/load.ts';
 
 const [model = 'lenet', backend = 'wasm', variant = 'fast', samplesArg = '10000'] = process.argv.slice(2);
 const samples = Number(samplesArg);
@@ -38,7 +37,7 @@ export function mlp(): tf.Sequential {
 
 async function main() {
   const report = await loadBackend(tf, backend as 'wasm', { allowNative: true, stock: variant === 'stock', threads: variant === 'threads' });
-  const split = readSplit(ensureDatasetCache('mnist', process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache')), 'train');
+  const split = readSplit(ensureDatasetCache('mnist', defaultCacheRoot()), 'train');
   const n = samples + BATCH; // one warm-up batch, untimed
   const px = new Float32Array(n * 784);
   for (let i = 0; i < px.length; i++) px[i] = split.images[i]! / 255;

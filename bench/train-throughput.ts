@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureDatasetCache } from '../grader/data/image-dataset.ts';
 import { nativeAvailable } from '../grader/backend/resolve.ts';
-import { REPO_ROOT } from '../grader/spec/load.ts';
+import { defaultCacheRoot, REPO_ROOT } from '../grader/spec/load.ts';
 
 interface Run { model: string; backend: string; variant: string; samples: number; samplesPerSec: number; peakMiB: number; threads?: number; error?: string }
 
@@ -35,7 +35,7 @@ function torch(model: string, threads: number, images: string, labels: string): 
 }
 
 export async function main(): Promise<void> {
-  const cache = ensureDatasetCache('mnist', process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache'));
+  const cache = ensureDatasetCache('mnist', defaultCacheRoot());
   console.log(`## Training throughput: one MNIST epoch (${SAMPLES} samples), batch 128, Adam; one process per row`);
   const notes: string[] = [];
   for (const model of ['lenet', 'mlp']) {

@@ -5,10 +5,9 @@ import type * as TF from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import type { BackendReport } from '../sandbox/protocol.ts';
 import { registerTrainingKernels } from './training-kernels.ts';
-import { nativeAvailable, requireModule, type BackendChoice, type BackendName } from './resolve.ts';
+import { nativeAvailable, requireModule, resolveBackend, type BackendChoice, type BackendName } from './resolve.ts';
 
 export { nativeAvailable };
-
 
 export interface LoadOptions {
   /** tfjs-node is a native addon: only when the grader allows addons (--allow-native). */
@@ -36,7 +35,7 @@ function loadNative(tf: typeof TF): void {
 }
 
 export async function loadBackend(tf: typeof TF, want: BackendChoice, opts: LoadOptions = {}): Promise<BackendReport> {
-  const name: BackendName = want === 'auto' ? (opts.allowNative && nativeAvailable() ? 'tensorflow' : 'wasm') : want;
+  const name: BackendName = resolveBackend(want, !!opts.allowNative).name;
   if (name === 'tensorflow') {
     if (!opts.allowNative) throw new Error('backend tensorflow needs --allow-native (the native addon runs outside Node\'s permission model)');
     loadNative(tf);

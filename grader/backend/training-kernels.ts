@@ -114,10 +114,10 @@ function gatherRows(tf: Tf, gather: KernelFunc): KernelFunc {
  * of the wasm heap: x and dy are read and dx written in place, with none of
  * the three copies in and out a composite kernel makes.
  */
-function maxPoolGradOnHeap(tf: Tf, composite: KernelFunc): KernelFunc {
+function maxPoolGradOnHeap(tf: Tf, fallback: KernelFunc): KernelFunc {
   return (args: Args) => {
     const { dy, input } = args.inputs as { dy: TF.TensorInfo; input: TF.TensorInfo };
-    if (dy.dtype !== 'float32' || input.dtype !== 'float32') return composite(args);
+    if (dy.dtype !== 'float32' || input.dtype !== 'float32') return fallback(args);
     const a = args.attrs as { filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     const backend = args.backend as unknown as WasmInternals;
@@ -185,19 +185,12 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
   };
   for (const name of plan.add) if (!tf.getKernel(name, backendName)) put(name, impl[name]!);
   for (const name of plan.replace) put(name, impl[name]!);
-  if (backendName === 'wasm') {
-    const wrap = (name: string, make: (tf: Tf, k: KernelFunc) => KernelFunc) => {
-      const original = tf.getKernel(name, backendName);
-      if (original && !(original.kernelFunc as { dlgrade?: boolean }).dlgrade) put(name, Object.assign(make(tf, original.kernelFunc), { dlgrade: true }));
-    };
-    wrap('GatherV2', gatherRows);
-  }
-  if (plan.transposeFirst) {
-    const original = tf.getKernel('BatchMatMul', backendName);
-    if (original && !(original.kernelFunc as { transposeFirst?: boolean }).transposeFirst) {
-      const wrapped = Object.assign(transposeFirst(tf, backendName, original.kernelFunc), { transposeFirst: true });
-      put('BatchMatMul', wrapped);
-    }
-  }
+  // Wrapping the backend's own kernel: once only, even when registration runs again.
+  const wrap = (name: string, make: (k: KernelFunc) => KernelFunc) => {
+    const original = tf.getKernel(name, backendName);
+    if (original && !(original.kernelFunc as { dlgrade?: boolean }).dlgrade) put(name, Object.assign(make(original.kernelFunc), { dlgrade: true }));
+  };
+  if (backendName === 'wasm') wrap('GatherV2', (k) => gatherRows(tf, k));
+  if (plan.transposeFirst) wrap('BatchMatMul', (k) => transposeFirst(tf, backendName, k));
   return { kernels: done };
 }

@@ -8,7 +8,7 @@ import { runBatch, type BatchSummary } from '../grade/run-batch.ts';
 import { consoleReporter, jsonLinesReporter, quietReporter } from '../report/console.ts';
 import { writeJunit } from '../report/junit.ts';
 import { detectIsolation } from '../sandbox/capabilities.ts';
-import { ASSIGNMENTS_DIR, REPO_ROOT, effectiveLimits, loadAssignment, loadDefaultLimits } from '../spec/load.ts';
+import { ASSIGNMENTS_DIR, defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits } from '../spec/load.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3, interrupted: 130 } as const;
@@ -146,7 +146,7 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
   try {
     summary = await runBatch({
       assignment, submissions, mode, outDir, concurrency, limits,
-      cacheRoot: resolve((v['cache-dir'] as string | undefined) ?? process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache')),
+      cacheRoot: resolve((v['cache-dir'] as string | undefined) ?? defaultCacheRoot()),
       dataDir: v['data-dir'] as string | undefined,
       weights: v.weights as string | undefined,
       backend: backend as 'auto', allowNative: !!v['allow-native'], isolation,

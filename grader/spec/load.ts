@@ -7,6 +7,8 @@ import type { Assignment, AssignmentSpec, Limits } from './types.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const ASSIGNMENTS_DIR = join(REPO_ROOT, 'assignments');
+/** Dataset cache and job folders unless --cache-dir says otherwise. */
+export const defaultCacheRoot = (): string => process.env.DLGRADE_CACHE_DIR ?? join(REPO_ROOT, '.dlgrade-cache');
 
 /** `ref` is an assignment id (a folder of assignments/) or a path to an assignment folder or its assignment.json. */
 export function loadAssignment(ref: string): Assignment {

@@ -107,7 +107,7 @@ async function verify(ctx: SandboxTaskContext): Promise<DreamVerify> {
   // Cells of the feature map whose block of pixels lies (almost) wholly inside the region.
   const coverage = cellCoverage(mask, H, W, h, w);
   const inside = tf.tensor4d(Array.from(coverage, (c) => (c >= 0.9 ? 1 : 0)), [1, h, w, 1]);
-  const cells = inside.sum().dataSync()[0]!;
+  const cells = coverage.filter((c) => c >= 0.9).length;
   if (cells === 0) throw new Error(`no cell of ${layer}'s ${h}×${w} map lies inside the region; make the region larger`);
   const meanInside = (a: Tensor, ch: number | null) => tf.tidy(() => {
     const sel = ch === null ? a.mean(-1, true) : a.slice([0, 0, 0, ch], [1, -1, -1, 1]);

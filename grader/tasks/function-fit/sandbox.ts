@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileSystem } from '../../tfio/file-io.ts';
 import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
 import { countModelCalls, countOptimizerSteps, refuseFit } from '../shared/training-guards.ts';
+import { numbersOf } from '../shared/images.ts';
 
 type Tf = SandboxTaskContext['tf'];
 type Model = import('@tensorflow/tfjs').LayersModel;
@@ -15,15 +16,11 @@ function requireFns(sub: Record<string, unknown>, names: string[]): void {
   for (const n of names) if (typeof sub[n] !== 'function') throw new ContractError(`the submission must export a function \`${n}\` (see the assignment statement)`);
 }
 
+/** The numbers of a returned tensor (then disposed), typed array or nested array. */
 async function values(tf: Tf, out: unknown, what: string): Promise<number[]> {
-  if (out instanceof tf.Tensor) {
-    const v = Array.from((await out.data()) as Float32Array);
-    out.dispose();
-    return v;
-  }
-  if (ArrayBuffer.isView(out)) return Array.from(out as unknown as ArrayLike<number>);
-  if (Array.isArray(out)) return out.flat(Infinity) as number[];
-  throw new ContractError(`${what} must return a tensor or an array of numbers, got ${out === null ? 'null' : typeof out}`);
+  const { values } = await numbersOf(tf, out, what);
+  if (out instanceof tf.Tensor) out.dispose();
+  return values;
 }
 
 function isModel(tf: Tf, m: unknown): m is Model {
