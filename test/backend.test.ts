@@ -58,6 +58,32 @@ for (const [ta, tb] of [[false, true], [true, false], [true, true]]) {
   });
 }
 cases.push({ name: 'gather rows (fit batches)', run: () => [tf.gather(rand([10, 3, 2], 12), tf.tensor1d([9, 0, 4, 4], 'int32'))] });
+const ints = (shape: number[], seed: number) => tf.floor(rand(shape, seed).mul(5)).cast('int32');
+cases.push({
+  name: 'slice: runs and blocks, ranks 1 to 5, float, int and bool',
+  run: () => {
+    const x5 = rand([4, 5, 6, 3, 2], 13);
+    return [
+      tf.slice(x5, [1, 0, 2, 1, 0], [2, 5, 3, 2, 2]), // strided runs
+      tf.slice(x5, [1, 2, 3, 1, 1], [1, 1, 1, 1, 1]),
+      tf.slice(x5, [2, 0, 0, 0, 0], [2, -1, -1, -1, -1]), // one block
+      tf.slice(rand([9], 14), [3], [4]),
+      tf.slice(rand([5, 7], 15), [0, 2], [5, 3]), // columns
+      tf.slice(rand([3, 4, 5], 16), [1, 1, 1], [2, 3, 4]),
+      tf.slice(ints([6, 4, 4, 2], 17), [1, 1, 0, 1], [3, 2, 4, 1]).cast('float32'),
+      tf.slice(tf.greater(rand([6, 5], 18), 0), [2, 1], [3, 3]).cast('float32'),
+      tf.slice(rand([4, 3], 19), [1, 0], [0, 3]), // empty
+    ];
+  },
+});
+cases.push({
+  name: 'gradient through gather and slice of a large constant (saved by reference)',
+  run: () => tf.grads((w: tf.Tensor) => {
+    const data = rand([500, 6], 20);
+    const rows = tf.gather(data, tf.tensor1d([4, 499, 0, 4], 'int32'));
+    return tf.sum(tf.mul(tf.matMul(rows, w), tf.slice(data, [10, 0], [4, 3]).sum(1, true)));
+  })([rand([6, 3], 21)]),
+});
 
 function values(c: Case): Float32Array[] {
   return tf.tidy(() => c.run().map((t) => t.dataSync() as Float32Array));
@@ -94,7 +120,7 @@ function agrees(backend: string) {
 test('wasm with the added kernels: every gradient matches stock cpu', async () => {
   const report = await loadBackend(tf, 'wasm');
   assert.is(tf.getBackend(), 'wasm');
-  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2']) {
+  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice']) {
     assert.ok(report.kernels.includes(k), `registered ${k}`);
   }
   agrees('wasm');
@@ -216,6 +242,20 @@ test('BatchNormalization without scale (as in InceptionV3) passes input gradient
   const wasm = await run('wasm');
   assert.ok(cpu.some((v) => v !== 0), 'a gradient flows');
   assert.ok(maxRelError(cpu, wasm) < 1e-4, `dx: ${maxRelError(cpu, wasm)}`);
+});
+
+test('wasm saves tensors for the gradient by reference, not by copying them', async () => {
+  await tf.setBackend('wasm');
+  const data = rand([2000, 500], 22); // 4 MB that a custom loop gathers batches from
+  // The engine saves a kernel's inputs for its gradient with the Identity kernel (Engine.clone).
+  const saved = tf.engine().runKernel('Identity', { x: data }) as tf.Tensor;
+  assert.ok(saved.dataId === data.dataId, 'the saved tensor shares the data');
+  const sum = data.sum().dataSync()[0];
+  data.dispose();
+  assert.is(saved.sum().dataSync()[0], sum, 'and outlives its original');
+  saved.dispose();
+  const str = tf.tensor1d(['a', 'b']);
+  assert.equal(tf.clone(str).dataSync(), ['a', 'b'], 'strings still clone');
 });
 
 async function rejects(fn: () => Promise<unknown>, re: RegExp) {

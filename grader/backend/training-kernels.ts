@@ -80,6 +80,7 @@ interface WasmInternals {
   dataIdMap: { get(id: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: string): TF.TensorInfo;
   readSync(id: object): ArrayLike<number>;
+  typedArrayFromHeap(t: TF.TensorInfo): TF.TypedArray;
   wasm: { HEAPU8: Uint8Array };
 }
 
@@ -106,6 +107,55 @@ function gatherRows(tf: Tf, gather: KernelFunc): KernelFunc {
     const src = backend.dataIdMap.get(x.dataId).memoryOffset, dst = backend.dataIdMap.get(out.dataId).memoryOffset;
     for (let i = 0; i < ids.length; i++) heap.copyWithin(dst + i * rowBytes, src + ids[i]! * rowBytes, src + (ids[i]! + 1) * rowBytes);
     return out;
+  };
+}
+
+/**
+ * The engine saves every tensor a gradient needs through Identity, and wasm's
+ * Identity copies: a custom loop that gathers batches from a 157 MB dataset
+ * copied all of it twice per step. Tensors are immutable, so share the data
+ * by reference count, as the cpu and webgl backends do; strings keep the copy.
+ */
+function identityShared(copy: KernelFunc): KernelFunc {
+  return (args: Args) => {
+    const { x } = args.inputs as { x: TF.TensorInfo };
+    if (x.dtype === 'string') return copy(args);
+    (args.backend as TF.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/**
+ * wasm's Slice reads its whole input out of the heap (a copy) before taking
+ * the part it needs: predict() batching a 1,000-image input into 32s copied
+ * the input 32 times. Copies only the slice, run by run, heap to heap.
+ */
+function sliceOnHeap(tf: Tf, stock: KernelFunc): KernelFunc {
+  return (args: Args) => {
+    const { x } = args.inputs as { x: TF.TensorInfo };
+    if (x.dtype === 'string') return stock(args);
+    const { begin, size } = args.attrs as unknown as { begin: number[]; size: number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x as TF.Tensor, begin, size);
+    const backend = args.backend as unknown as WasmInternals;
+    const out = backend.makeOutput(s, x.dtype);
+    if (tf.util.sizeFromShape(s) === 0) return out;
+    const xs = backend.typedArrayFromHeap(x), os = backend.typedArrayFromHeap(out); // after makeOutput: the heap may have grown
+    const strides = tf.util.computeStrides(x.shape);
+    if (tf.slice_util.isSliceContinous(x.shape, b, s)) {
+      const from = tf.slice_util.computeFlatOffset(b, strides);
+      os.set(xs.subarray(from, from + os.length));
+      return out;
+    }
+    // Odometer over all but the last axis; each step copies one contiguous run.
+    const r = s.length, run = s[r - 1]!, at = new Array<number>(r - 1).fill(0);
+    for (let o = 0; ; o += run) {
+      let from = b[r - 1]!;
+      for (let d = 0; d < r - 1; d++) from += (b[d]! + at[d]!) * strides[d]!;
+      os.set(xs.subarray(from, from + run), o);
+      let d = r - 2;
+      while (d >= 0 && ++at[d]! === s[d]) at[d--] = 0;
+      if (d < 0) return out;
+    }
   };
 }
 
@@ -190,7 +240,11 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
     const original = tf.getKernel(name, backendName);
     if (original && !(original.kernelFunc as { dlgrade?: boolean }).dlgrade) put(name, Object.assign(make(original.kernelFunc), { dlgrade: true }));
   };
-  if (backendName === 'wasm') wrap('GatherV2', (k) => gatherRows(tf, k));
+  if (backendName === 'wasm') {
+    wrap('GatherV2', (k) => gatherRows(tf, k));
+    wrap('Identity', identityShared);
+    wrap('Slice', (k) => sliceOnHeap(tf, k));
+  }
   if (plan.transposeFirst) wrap('BatchMatMul', (k) => transposeFirst(tf, backendName, k));
   return { kernels: done };
 }
