@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackend, nativeAvailable } from '../grader/backend/load-backend.ts';
 import { registerTrainingKernels } from '../grader/backend/training-kernels.ts';
+import { filledTensor } from '../grader/backend/wasm-heap.ts';
 
 type Case = { name: string; run: () => tf.Tensor[] };
 
@@ -256,6 +257,19 @@ test('wasm saves tensors for the gradient by reference, not by copying them', as
   saved.dispose();
   const str = tf.tensor1d(['a', 'b']);
   assert.equal(tf.clone(str).dataSync(), ['a', 'b'], 'strings still clone');
+});
+
+test('filledTensor writes straight into the wasm heap and frees like any tensor', async () => {
+  await tf.setBackend('wasm');
+  const bytes = Uint8Array.from({ length: 3 * 5 * 4 }, (_, i) => (i * 37) % 256);
+  const before = tf.memory().numTensors;
+  const t = filledTensor(tf, [3, 5, 4, 1], (f) => bytes.forEach((b, i) => (f[i] = b / 255)));
+  assert.equal(t.shape, [3, 5, 4, 1]);
+  assert.equal(Array.from(t.dataSync()), Array.from(bytes, (b) => Math.fround(b / 255)));
+  const big = tf.zeros([1000, 1000]); // grows the heap: the tensor must still read back
+  assert.equal(Array.from(t.dataSync()), Array.from(bytes, (b) => Math.fround(b / 255)));
+  tf.dispose([t, big]);
+  assert.is(tf.memory().numTensors, before, 'disposed');
 });
 
 async function rejects(fn: () => Promise<unknown>, re: RegExp) {

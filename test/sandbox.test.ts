@@ -125,7 +125,7 @@ test('throwing → CRASH with the message and the student\'s own frame', () => {
   const r = verdict('throws');
   assert.is(r.verdict, 'CRASH');
   assert.match(r.reason!, /Error: deliberate failure/);
-  assert.match(r.reason!, /throws\.ts:\d+/);
+  assert.match(r.reason!, /throws\.ts:2:\d+/); // mapped back to the line that throws
 });
 
 test('wrong output length or NaN → BAD_OUTPUT', () => {

@@ -7,6 +7,7 @@ import {
   geometry,
 } from './composite-kernels.ts';
 import { maxPoolGrad as routeMaxPoolGrad } from './patches.ts';
+import type { WasmInternals } from './wasm-heap.ts';
 
 type Tf = typeof TF;
 type KernelFunc = TF.KernelConfig['kernelFunc'];
@@ -73,15 +74,6 @@ function transposeFirst(tf: Tf, backendName: string, matMul: KernelFunc): Kernel
       if (transposeB) backend.disposeData(b.dataId);
     }
   };
-}
-
-/** The parts of tfjs-backend-wasm's BackendWasm this module reaches into (stable through 4.x). */
-interface WasmInternals {
-  dataIdMap: { get(id: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: string): TF.TensorInfo;
-  readSync(id: object): ArrayLike<number>;
-  typedArrayFromHeap(t: TF.TensorInfo): TF.TypedArray;
-  wasm: { HEAPU8: Uint8Array };
 }
 
 /**

@@ -143,7 +143,6 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
       `--max-old-space-size=${req.limits.memoryLimitMiB}`,
       '--disable-warning=ExperimentalWarning',
       '--unhandled-rejections=strict',
-      '--enable-source-maps', // stack traces point into the student's own .ts files
       req.runnerPath,
       join(jobDir, 'job.json'),
     ];

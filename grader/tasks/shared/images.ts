@@ -2,14 +2,15 @@
 // float tensors, pair gathering, and reading whatever a submission returns.
 import { readFileSync } from 'node:fs';
 import { ContractError } from '../types.ts';
+import { filledTensor } from '../../backend/wasm-heap.ts';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
 /** uint8 pixels (n·h·w) → float32 tensor [n, h, w, 1] in [0, 1]. */
 export function toTensor(tf: Tf, bytes: Uint8Array, n: number, h: number, w: number) {
-  const f = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) f[i] = bytes[i]! / 255;
-  return tf.tensor4d(f, [n, h, w, 1]);
+  return filledTensor(tf, [n, h, w, 1], (f) => {
+    for (let i = 0; i < bytes.length; i++) f[i] = bytes[i]! / 255;
+  }) as import('@tensorflow/tfjs').Tensor4D;
 }
 
 /** The images at `idx`, concatenated. */
