@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { benchHarness, benchReference } from './harness.ts';
 import { main as trainingThroughput } from './train-throughput.ts';
+import { main as mobilenetCosts } from './mobilenet-costs.ts';
 import { REPO_ROOT } from '../grader/spec/load.ts';
 import { join } from 'node:path';
 
@@ -12,6 +13,11 @@ const only = (name: string) => args.size === 0 || args.has(name);
 const f = (x: number, d = 2) => x.toFixed(d);
 
 if (only('training')) await trainingThroughput();
+
+if (only('mobilenet')) {
+  console.log('');
+  mobilenetCosts(); // the numbers the mobilenet-transfer statement quotes
+}
 
 if (only('harness')) {
   console.log('\n## Harness (siamese-mnist, trivial and small submissions)');
