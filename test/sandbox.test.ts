@@ -11,6 +11,8 @@ import { discoverSubmissions } from '../grader/grade/discover.ts';
 import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { readAllowList } from '../grader/sandbox/run-sandboxed.ts';
+import { sandboxV8Flags } from '../grader/sandbox/v8-flags.ts';
+import { execFileSync } from 'node:child_process';
 import { loadAssignment, REPO_ROOT } from '../grader/spec/load.ts';
 import { tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
 
@@ -53,6 +55,7 @@ test.before(async () => {
   writeSubmission(subs, 'worker.ts', trainDoing(`new (require('worker_threads').Worker)('1', { eval: true });`));
   writeSubmission(subs, 'signal.ts', trainDoing(`process.kill(${process.pid}, 'SIGTERM');`));
   writeSubmission(subs, 'throws.ts', trainDoing(`throw new Error('deliberate failure');`));
+  writeSubmission(subs, 'argv.ts', trainDoing(`throw new Error('flags: ' + process.execArgv.filter((a) => !a.startsWith('--allow-fs')).join(' '));`));
   writeSubmission(subs, 'short.ts', `${TF}export async function train() {}\nexport async function distance() { return [1, 2, 3]; }\n`);
   writeSubmission(subs, 'nan.ts', `${TF}export async function train() {}\nexport async function distance(_m, a) { return tf.fill([a.shape[0]], NaN); }\n`);
   writeSubmission(subs, 'syntax.ts', `${TF}export async function train( {\n`);
@@ -66,7 +69,7 @@ test.before(async () => {
   mkdirSync(join(subs, 'linked'));
   writeSubmission(join(subs, 'linked'), 'index.ts', trainDoing('return null;'));
   symlinkSync('/etc/passwd', join(subs, 'linked', 'data.txt'));
-  results = await grade(['ok.ts', 'loop.ts', 'mem.ts', 'read-labels.ts', 'read-package.ts', 'read-grader.ts', 'socket.ts', 'spawn.ts', 'worker.ts', 'signal.ts', 'throws.ts', 'short.ts', 'nan.ts', 'syntax.ts', 'no-export.ts', 'outside.ts', 'big-batch.ts', 'flood.ts', 'linked', 'write-outside.ts', 'fill-disk.ts', 'save-model.ts']);
+  results = await grade(['ok.ts', 'loop.ts', 'mem.ts', 'read-labels.ts', 'read-package.ts', 'read-grader.ts', 'socket.ts', 'spawn.ts', 'worker.ts', 'signal.ts', 'throws.ts', 'argv.ts', 'short.ts', 'nan.ts', 'syntax.ts', 'no-export.ts', 'outside.ts', 'big-batch.ts', 'flood.ts', 'linked', 'write-outside.ts', 'fill-disk.ts', 'save-model.ts']);
 });
 
 test.after(() => { server.close(); });
@@ -126,6 +129,13 @@ test('throwing → CRASH with the message and the student\'s own frame', () => {
   assert.is(r.verdict, 'CRASH');
   assert.match(r.reason!, /Error: deliberate failure/);
   assert.match(r.reason!, /throws\.ts:2:\d+/); // mapped back to the line that throws
+});
+
+test('the sandboxed node runs with the harness\'s V8 settings, read off this node', () => {
+  const flags = sandboxV8Flags();
+  const budget = /default: --interrupt-budget=(\d+)/.exec(execFileSync(process.execPath, ['--v8-options'], { encoding: 'utf8' }));
+  assert.equal(flags, budget ? [`--interrupt-budget=${4 * Number(budget[1])}`] : []);
+  for (const f of flags) assert.ok(verdict('argv').reason!.includes(f), verdict('argv').reason);
 });
 
 test('wrong output length or NaN → BAD_OUTPUT', () => {

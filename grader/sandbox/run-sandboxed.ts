@@ -13,6 +13,7 @@ import { CompileError, compileSubmission, entryOf } from './compile.ts';
 import { createMemoryGuard } from './memory.ts';
 import { NODE_MODULES, runtimePackageDirs } from './node-permissions.ts';
 import { OutputTail, lineSplitter } from './output-tail.ts';
+import { sandboxV8Flags } from './v8-flags.ts';
 import { childMessageSchema, type BackendReport, type ChildMessage, type JobFile } from './protocol.ts';
 
 export type RunStatus = 'OK' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SUBMISSION' | 'ABORTED';
@@ -143,6 +144,7 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
       `--max-old-space-size=${req.limits.memoryLimitMiB}`,
       '--disable-warning=ExperimentalWarning',
       '--unhandled-rejections=strict',
+      ...sandboxV8Flags(),
       req.runnerPath,
       join(jobDir, 'job.json'),
     ];
