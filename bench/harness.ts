@@ -24,7 +24,7 @@ const NETS = {
 export type ClassKind = keyof typeof NETS;
 
 /** A small real siamese trainer: contrastive loss on balanced pair batches of 64, a custom loop of `steps` steps. */
-const SMALL = (steps: number, kind: ClassKind) => `import * as tf from '@tensorflow/tfjs';
+export const SMALL = (steps: number, kind: ClassKind) => `import * as tf from '@tensorflow/tfjs';
 export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }) {
   const net = tf.sequential({ layers: [${NETS[kind]}] });
   const opt = tf.train.adam(1e-3);
