@@ -78,6 +78,21 @@ cases.push({
   },
 });
 cases.push({
+  name: 'unstack, split and strided slices (through the same heap copies)',
+  run: () => {
+    const x = rand([4, 3, 5], 24);
+    return [
+      ...tf.unstack(x), ...tf.unstack(x, 1), ...tf.unstack(x, -1),
+      ...tf.split(x, 2, 0), ...tf.split(x, [1, -1, 2], 2),
+      tf.stridedSlice(x, [1, 0, 0], [3, 3, 5], [1, 1, 1]), // rows: contiguous
+      tf.stridedSlice(x, [1], [2], [1], 0, 0, 0, 0, 1), // one row, axis dropped
+      tf.stridedSlice(x, [0, 1, 1], [4, 3, 4], [1, 1, 1]), // a box: runs
+      tf.stridedSlice(x, [0, 0, 0], [4, 3, 5], [2, 1, 2]), // strided: wasm's own kernel
+      ...tf.unstack(tf.greater(x, 0).cast('int32'), 2).map((t) => t.cast('float32')),
+    ];
+  },
+});
+cases.push({
   name: 'gradient through gather and slice of a large constant (saved by reference)',
   run: () => tf.grads((w: tf.Tensor) => {
     const data = rand([500, 6], 20);
@@ -121,7 +136,7 @@ function agrees(backend: string) {
 test('wasm with the added kernels: every gradient matches stock cpu', async () => {
   const report = await loadBackend(tf, 'wasm');
   assert.is(tf.getBackend(), 'wasm');
-  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice']) {
+  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice', 'StridedSlice', 'SplitV', 'Unpack']) {
     assert.ok(report.kernels.includes(k), `registered ${k}`);
   }
   agrees('wasm');

@@ -117,37 +117,71 @@ function identityShared(copy: KernelFunc): KernelFunc {
   };
 }
 
+/** x[b : b + s] as a new tensor, copied heap to heap one contiguous run at a time (b and s resolved). */
+function copySlice(tf: Tf, backend: WasmInternals, x: TF.TensorInfo, b: number[], s: number[]): TF.TensorInfo {
+  const out = backend.makeOutput(s, x.dtype);
+  if (tf.util.sizeFromShape(s) === 0) return out;
+  const xs = backend.typedArrayFromHeap(x), os = backend.typedArrayFromHeap(out); // after makeOutput: the heap may have grown
+  const strides = tf.util.computeStrides(x.shape);
+  if (tf.slice_util.isSliceContinous(x.shape, b, s)) {
+    const from = tf.slice_util.computeFlatOffset(b, strides);
+    os.set(xs.subarray(from, from + os.length));
+    return out;
+  }
+  // Odometer over all but the last axis; each step copies one run.
+  const r = s.length, run = s[r - 1]!, at = new Array<number>(r - 1).fill(0);
+  for (let o = 0; ; o += run) {
+    let from = b[r - 1]!;
+    for (let d = 0; d < r - 1; d++) from += (b[d]! + at[d]!) * strides[d]!;
+    os.set(xs.subarray(from, from + run), o);
+    let d = r - 2;
+    while (d >= 0 && ++at[d]! === s[d]) at[d--] = 0;
+    if (d < 0) return out;
+  }
+}
+
 /**
- * wasm's Slice reads its whole input out of the heap (a copy) before taking
- * the part it needs: predict() batching a 1,000-image input into 32s copied
- * the input 32 times. Copies only the slice, run by run, heap to heap.
+ * wasm's slice reads its whole input out of the heap (a copy) before taking
+ * the part it needs, and Slice, StridedSlice, SplitV (tf.split) and Unpack
+ * (tf.unstack) all go through it: predict() batching a 1,000-image input
+ * copied it once per batch, and unstacking 2,000 rows took 4 s. These copy
+ * only the parts; strings keep the stock kernels.
  */
-function sliceOnHeap(tf: Tf, stock: KernelFunc): KernelFunc {
-  return (args: Args) => {
-    const { x } = args.inputs as { x: TF.TensorInfo };
-    if (x.dtype === 'string') return stock(args);
-    const { begin, size } = args.attrs as unknown as { begin: number[]; size: number[] };
-    const [b, s] = tf.slice_util.parseSliceParams(x as TF.Tensor, begin, size);
-    const backend = args.backend as unknown as WasmInternals;
-    const out = backend.makeOutput(s, x.dtype);
-    if (tf.util.sizeFromShape(s) === 0) return out;
-    const xs = backend.typedArrayFromHeap(x), os = backend.typedArrayFromHeap(out); // after makeOutput: the heap may have grown
-    const strides = tf.util.computeStrides(x.shape);
-    if (tf.slice_util.isSliceContinous(x.shape, b, s)) {
-      const from = tf.slice_util.computeFlatOffset(b, strides);
-      os.set(xs.subarray(from, from + os.length));
-      return out;
-    }
-    // Odometer over all but the last axis; each step copies one contiguous run.
-    const r = s.length, run = s[r - 1]!, at = new Array<number>(r - 1).fill(0);
-    for (let o = 0; ; o += run) {
-      let from = b[r - 1]!;
-      for (let d = 0; d < r - 1; d++) from += (b[d]! + at[d]!) * strides[d]!;
-      os.set(xs.subarray(from, from + run), o);
-      let d = r - 2;
-      while (d >= 0 && ++at[d]! === s[d]) at[d--] = 0;
-      if (d < 0) return out;
-    }
+function slicing(tf: Tf): Record<'Slice' | 'StridedSlice' | 'SplitV' | 'Unpack', (stock: KernelFunc) => KernelFunc> {
+  const onHeap = (stock: KernelFunc, input: string, body: (x: TF.TensorInfo, attrs: any, backend: WasmInternals) => TF.TensorInfo | TF.TensorInfo[] | undefined): KernelFunc =>
+    (args: Args) => {
+      const x = args.inputs[input]!;
+      const out = x.dtype === 'string' ? undefined : body(x, args.attrs ?? {}, args.backend as unknown as WasmInternals);
+      return out ?? stock(args);
+    };
+  return {
+    Slice: (stock) => onHeap(stock, 'x', (x, a, backend) => {
+      const [b, s] = tf.slice_util.parseSliceParams(x as TF.Tensor, a.begin, a.size);
+      return copySlice(tf, backend, x, b, s);
+    }),
+    StridedSlice: (stock) => onHeap(stock, 'x', (x, a, backend) => {
+      const info = tf.slice_util.sliceInfo(x.shape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
+      if (info.isIdentity || !(info.sliceDim0 || info.isSimpleSlice)) return undefined; // stock: a reshape, or wasm's own strided kernel
+      const out = copySlice(tf, backend, x, info.begin, tf.slice_util.computeOutShape(info.begin, info.end, info.strides));
+      return { ...out, shape: info.finalShape };
+    }),
+    SplitV: (stock) => onHeap(stock, 'x', (x, a, backend) => {
+      const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
+      const begin = x.shape.map(() => 0);
+      return tf.backend_util.prepareSplitSize(x as TF.Tensor, a.numOrSizeSplits, axis).map((n) => {
+        const size = x.shape.slice();
+        size[axis] = n;
+        const out = copySlice(tf, backend, x, begin.slice(), size);
+        begin[axis] += n;
+        return out;
+      });
+    }),
+    Unpack: (stock) => onHeap(stock, 'value', (x, a, backend) => {
+      const axis = tf.util.parseAxisParam(a.axis, x.shape)[0]!;
+      const shape = x.shape.filter((_, i) => i !== axis);
+      const size = x.shape.map((d, i) => (i === axis ? 1 : d));
+      return Array.from({ length: x.shape[axis]! }, (_, k) => ({ ...copySlice(tf, backend, x, x.shape.map((_, i) => (i === axis ? k : 0)), size), shape }));
+    }),
   };
 }
 
@@ -235,7 +269,7 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
   if (backendName === 'wasm') {
     wrap('GatherV2', (k) => gatherRows(tf, k));
     wrap('Identity', identityShared);
-    wrap('Slice', (k) => sliceOnHeap(tf, k));
+    for (const [name, make] of Object.entries(slicing(tf))) wrap(name, make);
   }
   if (plan.transposeFirst) wrap('BatchMatMul', (k) => transposeFirst(tf, backendName, k));
   return { kernels: done };
