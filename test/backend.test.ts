@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadBackend, nativeAvailable } from '../grader/backend/load-backend.ts';
 import { registerTrainingKernels } from '../grader/backend/training-kernels.ts';
 import { filledTensor } from '../grader/backend/wasm-heap.ts';
+import { toTensor } from '../grader/tasks/shared/images.ts';
 
 type Case = { name: string; run: () => tf.Tensor[] };
 
@@ -285,6 +286,17 @@ test('filledTensor writes straight into the wasm heap and frees like any tensor'
   assert.equal(Array.from(t.dataSync()), Array.from(bytes, (b) => Math.fround(b / 255)));
   tf.dispose([t, big]);
   assert.is(tf.memory().numTensors, before, 'disposed');
+});
+
+test('toTensor turns cached uint8 pixels into [0, 1] floats on wasm and on cpu', async () => {
+  const bytes = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => (i * 53) % 256);
+  for (const backend of ['cpu', 'wasm']) { // wasm last: the tests after this one run there
+    await tf.setBackend(backend);
+    const t = toTensor(tf, bytes, 2, 3, 4);
+    assert.equal(t.shape, [2, 3, 4, 1], backend);
+    assert.equal(Array.from(t.dataSync()), Array.from(bytes, (b) => Math.fround(b / 255)), backend);
+    t.dispose();
+  }
 });
 
 async function rejects(fn: () => Promise<unknown>, re: RegExp) {
