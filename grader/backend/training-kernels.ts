@@ -89,15 +89,14 @@ function gatherRows(tf: Tf, gather: KernelFunc): KernelFunc {
     if (parsed !== 0 || batchDims || (x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0) return gather(args);
     const backend = args.backend as unknown as WasmInternals;
     const ids = backend.readSync(indices.dataId);
-    const rowBytes = tf.util.sizeFromShape(x.shape.slice(1)) * 4;
+    const row = tf.util.sizeFromShape(x.shape.slice(1));
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!(id >= 0 && id < x.shape[0]!)) throw new Error(`GatherV2: the index value ${id} is not in [0, ${x.shape[0]! - 1}]`);
     }
     const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
-    const heap = backend.wasm.HEAPU8; // after makeOutput: the heap may have grown
-    const src = backend.dataIdMap.get(x.dataId).memoryOffset, dst = backend.dataIdMap.get(out.dataId).memoryOffset;
-    for (let i = 0; i < ids.length; i++) heap.copyWithin(dst + i * rowBytes, src + ids[i]! * rowBytes, src + (ids[i]! + 1) * rowBytes);
+    const xs = backend.typedArrayFromHeap(x), os = backend.typedArrayFromHeap(out); // after makeOutput: the heap may have grown
+    for (let i = 0; i < ids.length; i++) os.set(xs.subarray(ids[i]! * row, (ids[i]! + 1) * row), i * row);
     return out;
   };
 }
@@ -198,8 +197,7 @@ function maxPoolGradOnHeap(tf: Tf, fallback: KernelFunc): KernelFunc {
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     const backend = args.backend as unknown as WasmInternals;
     const out = backend.makeOutput(input.shape, 'float32');
-    const heap = backend.wasm.HEAPU8.buffer; // after makeOutput: the heap may have grown
-    const view = (t: TF.TensorInfo) => new Float32Array(heap, backend.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
+    const view = (t: TF.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array; // after makeOutput: the heap may have grown
     routeMaxPoolGrad(view(dy), view(input), geometry(info), view(out));
     return out;
   };

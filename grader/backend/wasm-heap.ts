@@ -4,12 +4,10 @@
 import type * as TF from '@tensorflow/tfjs';
 
 export interface WasmInternals {
-  dataIdMap: { get(id: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: string): TF.TensorInfo;
   readSync(id: object): ArrayLike<number>;
   /** A view of a tensor's data on the heap; invalid once the heap grows (any makeOutput). */
   typedArrayFromHeap(t: TF.TensorInfo): TF.TypedArray;
-  wasm: { HEAPU8: Uint8Array };
 }
 
 /**

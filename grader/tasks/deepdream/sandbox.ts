@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { numbersOf } from '../shared/images.ts';
+import { numbersOf, unitTensor } from '../shared/images.ts';
 import { baseLayerNames, loadPretrainedBase } from '../shared/pretrained-base.ts';
 import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
 import type { DreamVerify } from './host.ts';
@@ -21,7 +21,7 @@ type LayersModel = import('@tensorflow/tfjs').LayersModel;
 const DREAM_FILE = 'dream.u8';
 
 function pictureTensor(tf: Tf, rgb: Uint8Array, h: number, w: number) {
-  return tf.tidy(() => tf.tensor3d(Float32Array.from(rgb), [h, w, 3]).div(255) as import('@tensorflow/tfjs').Tensor3D);
+  return unitTensor(tf, rgb, [h, w, 3]) as import('@tensorflow/tfjs').Tensor3D;
 }
 
 function checkLoadOptions(o: unknown): { cutAt?: string | string[] } {

@@ -6,11 +6,16 @@ import { filledTensor } from '../../backend/wasm-heap.ts';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
+/** uint8 values → float32 tensor of `shape` in [0, 1] (on wasm written straight into its heap). */
+export function unitTensor(tf: Tf, bytes: Uint8Array, shape: number[]) {
+  return filledTensor(tf, shape, (f) => {
+    for (let i = 0; i < bytes.length; i++) f[i] = bytes[i]! / 255;
+  });
+}
+
 /** uint8 pixels (n·h·w) → float32 tensor [n, h, w, 1] in [0, 1]. */
 export function toTensor(tf: Tf, bytes: Uint8Array, n: number, h: number, w: number) {
-  return filledTensor(tf, [n, h, w, 1], (f) => {
-    for (let i = 0; i < bytes.length; i++) f[i] = bytes[i]! / 255;
-  }) as import('@tensorflow/tfjs').Tensor4D;
+  return unitTensor(tf, bytes, [n, h, w, 1]) as import('@tensorflow/tfjs').Tensor4D;
 }
 
 /** The images at `idx`, concatenated. */
