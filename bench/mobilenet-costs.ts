@@ -2,12 +2,12 @@
 // on the grader, measured: MobileNetV2 at 64×64 cut at block_13_expand_relu,
 // on wasm, one fresh process per row (the wasm heap never shrinks).
 // `tsx bench/mobilenet-costs.ts` prints the table; with arguments it runs one row.
-import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from '../grader/backend/load-backend.ts';
 import { ensurePretrained } from '../grader/data/pretrained.ts';
 import { loadPretrainedBase } from '../grader/tasks/shared/pretrained-base.ts';
-import { defaultCacheRoot, REPO_ROOT } from '../grader/spec/load.ts';
+import { defaultCacheRoot } from '../grader/spec/load.ts';
+import { jsonFromChild } from './child.ts';
 
 const SIZE = 64, CUT = 'block_13_expand_relu', IMAGES = 256;
 type Mode = 'predict' | 'frozen' | 'trainable';
@@ -47,10 +47,8 @@ async function one(mode: Mode, batch: number): Promise<Row> {
 }
 
 function inChild(mode: Mode, batch: number): Row {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', import.meta.filename, mode, String(batch)], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status !== 0 || !line) return { mode, batch, msPerImage: NaN, peakMiB: NaN, error: (r.stderr.split('\n').find((l) => /Error/.test(l)) ?? `exit ${r.status}`).slice(0, 160) };
-  return JSON.parse(line) as Row;
+  const r = jsonFromChild<Row>('mobilenet-costs.ts', [mode, String(batch)]);
+  return 'value' in r ? r.value : { mode, batch, msPerImage: NaN, peakMiB: NaN, error: r.error };
 }
 
 export function main(): void {

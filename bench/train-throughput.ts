@@ -4,6 +4,7 @@
 // PyTorch CPU on the same machine when Debian's python3-torch is installed.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { jsonFromChild } from './child.ts';
 import { ensureDatasetCache } from '../grader/data/image-dataset.ts';
 import { nativeAvailable } from '../grader/backend/resolve.ts';
 import { defaultCacheRoot, REPO_ROOT } from '../grader/spec/load.ts';
@@ -17,10 +18,8 @@ const samplesFor = (model: string, backend: string, variant: string) => (model =
 
 function node(model: string, backend: string, variant: string): Run {
   const samples = samplesFor(model, backend, variant);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'train-one.ts'), model, backend, variant, String(samples)], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status !== 0 || !line) return { model, backend, variant, samples, samplesPerSec: NaN, peakMiB: NaN, error: (r.stderr.split('\n').find((l) => /^\w*Error: /.test(l)) ?? `exit ${r.status}`).slice(0, 160) };
-  return JSON.parse(line) as Run;
+  const r = jsonFromChild<Run>('train-one.ts', [model, backend, variant, String(samples)]);
+  return 'value' in r ? r.value : { model, backend, variant, samples, samplesPerSec: NaN, peakMiB: NaN, error: r.error };
 }
 
 /** A python3 that imports torch: the one on PATH, or Debian's (python3-torch installs there). */
