@@ -8,6 +8,7 @@ import { runBatch, type BatchSummary } from '../grader/grade/run-batch.ts';
 import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
+import { secretFromValue } from '../grader/spec/secret.ts';
 
 const TRIVIAL = `import * as tf from '@tensorflow/tfjs';
 export async function train() { return null; }
@@ -70,7 +71,7 @@ export async function grade(dir: string | string[], concurrency: number, assignm
   const assignment = loadAssignment(assignmentId);
   const out = scratch('dlgrade-bench-out-');
   return runBatch({
-    assignment, submissions: discoverSubmissions(Array.isArray(dir) ? dir : [dir]), mode: 'grade', outDir: out, concurrency,
+    assignment, submissions: discoverSubmissions(Array.isArray(dir) ? dir : [dir]), mode: 'grade', secret: secretFromValue('dlgrade-bench-secret-not-for-grading', 'bench'), outDir: out, concurrency,
     limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: defaultCacheRoot(),
     backend: 'auto', allowNative: false, isolation: detectIsolation(), resume: false, reporter: quietReporter(),
   });

@@ -9,14 +9,14 @@ import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
 import { cubicData, mse } from '../grader/tasks/function-fit/data.ts';
-import { tempDir } from './helpers/fixtures.ts';
+import { tempDir, testSecret } from './helpers/fixtures.ts';
 
 const cacheRoot = tempDir();
 
 async function grade(id: string, paths: string[]): Promise<Map<string, BatchSummary['results'][number]>> {
   const assignment = loadAssignment(id);
   const s = await runBatch({
-    assignment, submissions: discoverSubmissions(paths.map((p) => join(REPO_ROOT, p))), mode: 'grade', outDir: join(cacheRoot, 'out', id),
+    assignment, submissions: discoverSubmissions(paths.map((p) => join(REPO_ROOT, p))), mode: 'grade', secret: testSecret(), outDir: join(cacheRoot, 'out', id),
     concurrency: 2, limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot, backend: 'wasm', allowNative: false,
     isolation: detectIsolation(), resume: false, reporter: quietReporter(),
   });

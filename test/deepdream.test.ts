@@ -14,7 +14,7 @@ import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
 import { cellCoverage, countOctaves, maxChangeOutside, meanChangeInside, regionMask } from '../grader/tasks/deepdream/region.ts';
-import { tempDir, writeSubmission } from './helpers/fixtures.ts';
+import { tempDir, testSecret, writeSubmission } from './helpers/fixtures.ts';
 
 const root = tempDir();
 
@@ -91,7 +91,7 @@ export async function dream(image: tf.Tensor3D) { return image.clone(); }
 `);
   const paths = [join(REPO_ROOT, 'reference/deepdream-region'), ...['unmasked', 'single-octave', 'whole-layer'].map((n) => join(REPO_ROOT, `examples/deepdream-region/${n}.ts`)), identity];
   const s = await runBatch({
-    assignment, submissions: discoverSubmissions(paths), mode: 'grade', outDir: join(root, 'out'), concurrency: 2,
+    assignment, submissions: discoverSubmissions(paths), mode: 'grade', secret: testSecret(), outDir: join(root, 'out'), concurrency: 2,
     limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: join(root, 'cache'), backend: 'wasm', allowNative: false,
     isolation: detectIsolation(), resume: false, reporter: quietReporter(),
   });

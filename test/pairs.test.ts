@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { balancedPairs, range } from '../grader/data/pairs.ts';
+import { REPO_ROOT } from '../grader/spec/load.ts';
 import { tinyImages } from './helpers/fixtures.ts';
 
 const { labels } = tinyImages(2000, 5);
@@ -53,6 +55,32 @@ test('impossible requests fail clearly', () => {
   assert.throws(() => balancedPairs(few, range(0, few.length), { ...spec, positivesPerClass: 1 }), /class 9 has 1 images/);
   const two = new Uint8Array([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
   assert.throws(() => balancedPairs(two, range(0, two.length), spec), /class 0: 80 distinct positive pairs requested, only 1 exist/);
+});
+
+test('more negatives than two classes have distinct pairs: a clear error, never an endless loop', () => {
+  // Run in a fresh process: before the fix this request looped forever.
+  const code = `
+    import { balancedPairs, countDistinctPairs, distinctPairs, range } from './grader/data/pairs.ts';
+    import { makeRng } from './grader/util/rng.ts';
+    const out = [];
+    const labels = new Uint8Array(60).map((_, i) => i % 10); // 6 images per class: 36 negative pairs per combination
+    const attempt = (f) => { try { f(); out.push('no error'); } catch (e) { out.push(e.name + ': ' + e.message); } };
+    attempt(() => balancedPairs(labels, range(0, 60), { positivesPerClass: 2, negativesPerCombination: 37, seed: 1 }));
+    attempt(() => [...distinctPairs(makeRng(1, 'x'), [1, 2, 3], [3, 4], 6)]);
+    out.push(String([...distinctPairs(makeRng(1, 'x'), [1, 2, 3], [3, 4], 5)].length));
+    out.push([countDistinctPairs([1, 2, 3], [1, 2, 3]), countDistinctPairs([1, 2], [3, 4, 5]), countDistinctPairs([1, 2, 3], [3, 4])].join(','));
+    console.log(JSON.stringify(out));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  assert.is(r.signal, null, 'looped forever');
+  assert.equal(JSON.parse(r.stdout), [
+    'PairCountError: classes 0 and 1: 37 distinct negative pairs requested, only 36 exist',
+    'Error: 6 distinct pairs requested, only 5 exist',
+    '5',
+    '3,6,5',
+  ], r.stderr);
+  // At the limit every pair is drawn.
+  const p = balancedPairs(new Uint8Array(60).map((_, i) => i % 10), range(0, 60), { positivesPerClass: 15, negativesPerCombination: 36, seed: 1 });
+  assert.is(p.a.length, 10 * 15 + 45 * 36);
 });
 
 test.run();

@@ -8,7 +8,7 @@ import { tempDir, tinySiameseAssignment } from './helpers/fixtures.ts';
 test('the bundled assignment and limits.json are valid', () => {
   const a = loadAssignment('siamese-mnist');
   assert.is(a.spec.rubric[0]!.threshold, 0.97);
-  assert.equal(loadDefaultLimits(), { timeLimitSec: 300, memoryLimitMiB: 2048, maxBatchSize: 512 });
+  assert.equal(loadDefaultLimits(), { timeLimitSec: 300, memoryLimitMiB: 2048, maxBatchSize: 512, maxSourceKiB: 1024 });
 });
 
 test('a malformed spec names the file and every bad field', () => {
@@ -35,8 +35,8 @@ test('invalid JSON and id/folder mismatch are clear errors', () => {
 test('limits: defaults, then assignment, then the command line, which may only tighten unless forced', () => {
   const root = tempDir();
   const a = loadAssignment(tinySiameseAssignment(root, 'lim', { limits: { timeLimitSec: 100 } }));
-  const d = { timeLimitSec: 300, memoryLimitMiB: 2048, maxBatchSize: 512 };
-  assert.equal(effectiveLimits(d, a), { timeLimitSec: 100, memoryLimitMiB: 2048, maxBatchSize: 512 });
+  const d = { timeLimitSec: 300, memoryLimitMiB: 2048, maxBatchSize: 512, maxSourceKiB: 1024 };
+  assert.equal(effectiveLimits(d, a), { timeLimitSec: 100, memoryLimitMiB: 2048, maxBatchSize: 512, maxSourceKiB: 1024 });
   assert.equal(effectiveLimits(d, a, { timeLimitSec: 5 }).timeLimitSec, 5);
   assert.throws(() => effectiveLimits(d, a, { timeLimitSec: 200 }), /--time-limit 200 is above what lim allows \(100\); pass --force/);
   assert.is(effectiveLimits(d, a, { timeLimitSec: 200, force: true }).timeLimitSec, 200);

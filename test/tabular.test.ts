@@ -12,7 +12,7 @@ import { discoverSubmissions } from '../grader/grade/discover.ts';
 import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
-import { tempDir } from './helpers/fixtures.ts';
+import { tempDir, testSecret } from './helpers/fixtures.ts';
 
 const root = tempDir();
 
@@ -51,7 +51,7 @@ test('the hold-out is seeded, disjoint, and stratified for classes', () => {
 async function grade(id: string, paths: string[]): Promise<Map<string, BatchSummary['results'][number]>> {
   const assignment = loadAssignment(id);
   const s = await runBatch({
-    assignment, submissions: discoverSubmissions(paths.map((p) => join(REPO_ROOT, p))), mode: 'grade', outDir: join(root, 'out', id),
+    assignment, submissions: discoverSubmissions(paths.map((p) => join(REPO_ROOT, p))), mode: 'grade', secret: testSecret(), outDir: join(root, 'out', id),
     concurrency: 2, limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: join(root, 'cache'), backend: 'wasm', allowNative: false,
     isolation: detectIsolation(), resume: false, reporter: quietReporter(),
   });

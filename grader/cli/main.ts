@@ -8,10 +8,14 @@ import { runBatch, type BatchSummary } from '../grade/run-batch.ts';
 import { consoleReporter, jsonLinesReporter, quietReporter } from '../report/console.ts';
 import { writeJunit } from '../report/junit.ts';
 import { detectIsolation } from '../sandbox/capabilities.ts';
-import { ASSIGNMENTS_DIR, defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits } from '../spec/load.ts';
+import { ASSIGNMENTS_DIR, defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../spec/load.ts';
+import { defaultSecretFile, resolveSecret } from '../spec/secret.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3, graderError: 4, interrupted: 130 } as const;
+
+/** A fault of the grader itself while grading (not the user's input). */
+class GraderFault extends Error {}
 
 const HELP = `dlgrade — sandboxed autograder for TensorFlow.js deep-learning assignments
 
@@ -38,6 +42,9 @@ Options:
   --data-dir <dir>        folder with the dataset's IDX files (default: the packaged copy)
   --weights <path|url>    another pretrained base for assignments that use one (cached; default: the bundled one)
   --cache-dir <dir>       dataset cache and job folders (default $DLGRADE_CACHE_DIR or .dlgrade-cache)
+  --secret-file <path>    grade: the instructor's secret that seeds every graded draw (held-out points, splits,
+                          pairs); default $DLGRADE_SECRET, else ${defaultSecretFile()} (created on first use).
+                          Grades can only be reproduced with the same secret; check never uses it
   --allow-no-network-isolation   grade even where no network namespace can be made (unsafe)
   --keep-job-dirs         keep each submission's job folder for debugging
   -q, --quiet             print only the summary line
@@ -45,10 +52,13 @@ Options:
   -v, --version
 
 Exit codes: 0 every submission passed; 1 some submission did not pass; 2 bad usage or bad assignment/limits
-file; 3 the sandbox cannot be set up safely here; 130 interrupted (run again to resume).
+file; 3 the sandbox cannot be set up safely here; 4 the grader itself failed (some results are GRADER_ERROR);
+130 interrupted (run again to resume); 128+n the grader was killed by signal n.
 Verdicts: PASS, FAIL (a rubric threshold missed), TIME_LIMIT, MEMORY_LIMIT, CRASH (threw or died),
 BAD_SUBMISSION (does not compile/load, wrong exports, batch size over the limit), BAD_OUTPUT (wrong
-shape, NaN). Every result records the backend, versions, seed, dataset checksum, time and peak memory.
+shape, NaN, far too large), TAMPERED (forged the grader's messages; flagged for review), GRADER_ERROR
+(the grader failed on this submission: not the student's fault). Every result records the backend,
+versions, seed, dataset checksum, time and peak memory.
 `;
 
 class UsageError extends Error {}
@@ -63,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: 'string' }, junit: { type: 'string' }, json: { type: 'string' },
         concurrency: { type: 'string' }, 'time-limit': { type: 'string' }, 'memory-limit': { type: 'string' },
         force: { type: 'boolean' }, 'no-resume': { type: 'boolean' }, backend: { type: 'string' },
-        'allow-native': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, weights: { type: 'string' },
+        'allow-native': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, weights: { type: 'string' }, 'secret-file': { type: 'string' },
         'allow-no-network-isolation': { type: 'boolean' }, 'keep-job-dirs': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
@@ -85,6 +95,10 @@ export async function main(argv: string[]): Promise<number> {
       default: throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
+    if (e instanceof GraderFault) {
+      process.stderr.write(`dlgrade: internal error while grading: ${(e.cause as Error)?.stack ?? e.message}\n`);
+      return EXIT.graderError;
+    }
     process.stderr.write(`dlgrade: ${(e as Error).message}\n`);
     if (e instanceof UsageError) process.stderr.write('Run dlgrade --help for usage.\n');
     return EXIT.usage;
@@ -127,11 +141,19 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
       'Refusing to run untrusted code with network access; pass --allow-no-network-isolation to grade anyway.\n');
     return EXIT.environment;
   }
+  if (mode === 'check' && v['secret-file'] !== undefined) throw new UsageError('--secret-file is for grade; check draws from the public seed');
+  // grade only, and never silently: the secret's own errors (too short, world-readable, missing file) are exit 2.
+  const secret = mode === 'grade' ? resolveSecret({
+    secretFile: v['secret-file'] as string | undefined,
+    forbiddenDirs: [REPO_ROOT, resolve((v['cache-dir'] as string | undefined) ?? defaultCacheRoot())],
+  }) : undefined;
   const submissions = discoverSubmissions(subs);
   if (submissions.length === 0) throw new UsageError(`no submissions found in ${subs.join(', ')}`);
   const outDir = resolve((v.out as string | undefined) ?? join('results', mode === 'check' ? `check-${assignment.spec.id}` : assignment.spec.id));
   const jsonOut = v.json as string | undefined;
-  const reporter = jsonOut === '-' ? jsonLinesReporter() : v.quiet ? quietReporter() : consoleReporter();
+  const shown = jsonOut === '-' ? jsonLinesReporter() : v.quiet ? quietReporter() : consoleReporter();
+  let begun = false;
+  const reporter: typeof shown = { ...shown, begin: (info) => { begun = true; shown.begin(info); } };
 
   const ac = new AbortController();
   let interrupts = 0;
@@ -142,6 +164,10 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  // Started by bin.js: if that wrapper is killed outright, stop as if interrupted.
+  const parent = Number(process.env.DLGRADE_PARENT_PID);
+  const orphanWatch = parent ? setInterval(() => { if (process.ppid !== parent && !ac.signal.aborted) { interrupts++; ac.abort(); } }, 500).unref() : undefined;
   let summary: BatchSummary;
   try {
     summary = await runBatch({
@@ -149,17 +175,25 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
       cacheRoot: resolve((v['cache-dir'] as string | undefined) ?? defaultCacheRoot()),
       dataDir: v['data-dir'] as string | undefined,
       weights: v.weights as string | undefined,
+      secret,
       backend: backend as 'auto', allowNative: !!v['allow-native'], isolation,
       resume: !v['no-resume'], keepJobDirs: !!v['keep-job-dirs'], reporter, signal: ac.signal,
     });
+  } catch (e) {
+    // Before grading begins, problems are the assignment's or the data's (exit 2); after, the grader's.
+    if (!begun) throw e;
+    throw new GraderFault((e as Error).message, { cause: e });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    if (orphanWatch) clearInterval(orphanWatch);
   }
   if (v.junit) writeJunit(resolve(v.junit as string), summary);
   if (jsonOut && jsonOut !== '-') writeJsonAtomic(resolve(jsonOut), summary);
   if (v.quiet) process.stderr.write(`${summary.passed}/${summary.total} passed\n`);
   if (summary.interrupted) return EXIT.interrupted;
+  if (summary.counts.GRADER_ERROR) return EXIT.graderError;
   return summary.passed === summary.total ? EXIT.ok : EXIT.failed;
 }
 

@@ -132,3 +132,18 @@ export function readSplit(cache: DatasetCache, split: SplitName): ImageSplit {
 export function readLabels(cache: DatasetCache, split: SplitName): Uint8Array {
   return new Uint8Array(readFileSync(cache.files[`${split}Labels`]));
 }
+
+/**
+ * A labels file holding only the first `n` labels of the training split, for a
+ * sandbox that may know those and no others (a self-check evaluates on the
+ * images past n). Content-addressed next to the cache's own files, written once.
+ */
+export function trainLabelsPrefixFile(cache: DatasetCache, n: number): string {
+  const all = readFileSync(cache.files.trainLabels);
+  if (!Number.isInteger(n) || n < 0 || n > all.length) throw new Error(`${cache.dir}: cannot take the first ${n} of ${all.length} training labels`);
+  const part = all.subarray(0, n);
+  const file = join(cache.dir, `trainLabels.first-${n}.${sha256(part).slice(0, 16)}.u8`);
+  if (existsSync(file) && Buffer.compare(readFileSync(file), part) === 0) return file;
+  writeAtomic(file, part, 0o644);
+  return file;
+}

@@ -31,11 +31,23 @@ export function balancedPairs(labels: Uint8Array, pool: ArrayLike<number>, spec:
     if (rng() < 0.5) [i, j] = [j, i];
     a[at] = i; b[at] = j; label[at] = y; at++;
   };
+  // Every count is checked before anything is drawn: an impossible request fails at once, naming what is short.
   for (let c = 0; c < k; c++) {
     const members = byClass[c]!;
-    if (members.length < 2) throw new Error(`class ${c} has ${members.length} images in the pool; need at least 2`);
+    if (members.length < 2) throw new PairCountError(`class ${c} has ${members.length} images in the pool; need at least 2`, 'positivesPerClass', spec.positivesPerClass, 0, [c]);
     const maxPairs = (members.length * (members.length - 1)) / 2;
-    if (spec.positivesPerClass > maxPairs) throw new Error(`class ${c}: ${spec.positivesPerClass} distinct positive pairs requested, only ${maxPairs} exist`);
+    if (spec.positivesPerClass > maxPairs) throw new PairCountError(`class ${c}: ${spec.positivesPerClass} distinct positive pairs requested, only ${maxPairs} exist`, 'positivesPerClass', spec.positivesPerClass, maxPairs, [c]);
+  }
+  for (let c1 = 0; c1 < k; c1++) {
+    for (let c2 = c1 + 1; c2 < k; c2++) {
+      const maxPairs = byClass[c1]!.length * byClass[c2]!.length;
+      if (spec.negativesPerCombination > maxPairs) {
+        throw new PairCountError(`classes ${c1} and ${c2}: ${spec.negativesPerCombination} distinct negative pairs requested, only ${maxPairs} exist`, 'negativesPerCombination', spec.negativesPerCombination, maxPairs, [c1, c2]);
+      }
+    }
+  }
+  for (let c = 0; c < k; c++) {
+    const members = byClass[c]!;
     for (const [i, j] of distinctPairs(rng, members, members, spec.positivesPerClass)) push(i, j, 0);
   }
   for (let c1 = 0; c1 < k; c1++) {
@@ -59,8 +71,29 @@ function groupByClass(labels: Uint8Array, pool: ArrayLike<number>, k: number): n
   return byClass;
 }
 
-/** `count` distinct unordered pairs (x from xs, y from ys, x !== y). */
-function* distinctPairs(rng: Rng, xs: number[], ys: number[], count: number): Generator<[number, number]> {
+/** A pair request that cannot be met: which spec field, how many were asked for, how many exist, between which classes. */
+export class PairCountError extends Error {
+  override name = 'PairCountError';
+  constructor(message: string, readonly field: 'positivesPerClass' | 'negativesPerCombination', readonly requested: number, readonly available: number, readonly classes: number[]) {
+    super(message);
+  }
+}
+
+/** How many distinct unordered pairs {x, y} (x from xs, y from ys, x !== y) exist. */
+export function countDistinctPairs(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
+  const X = new Set(Array.from(xs)), Y = new Set(Array.from(ys));
+  let both = 0;
+  for (const x of X) if (Y.has(x)) both++;
+  // Ordered pairs minus x === y, then each pair inside the overlap was counted in both orders.
+  return X.size * Y.size - both - (both * (both - 1)) / 2;
+}
+
+/** `count` distinct unordered pairs (x from xs, y from ys, x !== y); throws when fewer than `count` exist. */
+export function* distinctPairs(rng: Rng, xs: number[], ys: number[], count: number): Generator<[number, number]> {
+  if (count <= 0) return;
+  const available = countDistinctPairs(xs, ys);
+  // Rejection sampling would never finish; say so instead.
+  if (count > available) throw new Error(`${count} distinct pairs requested, only ${available} exist`);
   const seen = new Set<number>();
   let made = 0;
   while (made < count) {

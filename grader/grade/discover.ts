@@ -1,39 +1,104 @@
 // Which submissions a list of paths names: a file, a folder with an entry
 // file, or a folder of those (a class).
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, extname, join, relative, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
+//
+// A submission folder is the student's, not ours: it may hold a named pipe
+// (opening it blocks forever), a 3 GiB sparse file, a million files or links
+// pointing anywhere. Discovery therefore looks at it with lstat only, opens
+// nothing but regular files (O_NOFOLLOW | O_NONBLOCK, re-checked with fstat),
+// checks sizes before reading a byte, and stops at the first limit. A
+// submission that breaks a rule is still returned, with `refused` saying why,
+// so that it becomes that student's BAD_SUBMISSION and the rest of the class
+// is graded. Only the command-line paths themselves raise errors (usage errors).
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, opendirSync, readdirSync, readSync, type Stats } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
+import { createHash, type Hash } from 'node:crypto';
 
 export interface Submission {
   id: string;
   path: string;
   sha256: string;
+  /** Why this submission will not be run, in words the student can act on (names the file). */
+  refused?: string;
 }
 
-const SOURCE_EXT = new Set(['.ts', '.mts', '.js', '.mjs', '.cjs']);
-const ENTRY = /^(index|main)\.(ts|mts|js|mjs)$/;
+/** Per submission: bytes of all its regular files together. */
+export const MAX_SUBMISSION_BYTES = 64 * 1024 * 1024;
+/** Per submission: files and folders in it (node_modules not counted). */
+export const MAX_SUBMISSION_FILES = 2000;
+/** Per submission: how deep folders may nest inside it. */
+export const MAX_SUBMISSION_DEPTH = 32;
 
+const SOURCE_EXT = new Set(['.ts', '.mts', '.js', '.mjs', '.cjs']);
+const ENTRY_NAMES = ['index', 'main'].flatMap((b) => ['ts', 'mts', 'js', 'mjs'].map((e) => `${b}.${e}`));
+const ONLY = 'a submission may contain only regular files and folders';
+
+/** What a non-regular, non-folder entry is, in words. */
+function kindOf(st: Stats): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device file';
+  return 'not a regular file';
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+/**
+ * Whether a folder holds an entry file (index/main.*): looked up by name with
+ * lstat, so a student's folder of a million files is not listed to find out.
+ * Throws when the folder cannot be searched (EACCES).
+ */
 function isEntryFolder(dir: string): boolean {
-  return readdirSync(dir).some((f) => ENTRY.test(f));
+  for (const name of ENTRY_NAMES) {
+    try {
+      lstatSync(join(dir, name));
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
+    }
+  }
+  return false;
 }
 
 export function discoverSubmissions(paths: string[]): Submission[] {
-  const found: string[] = [];
+  const found: { path: string; refused?: string }[] = [];
   for (const raw of paths) {
     const p = resolve(raw);
+    // existsSync and lstatSync never open the path: a FIFO given here cannot block.
     if (!existsSync(p)) throw new Error(`${raw}: no such file or folder`);
     const st = lstatSync(p);
     if (st.isFile()) {
       if (!SOURCE_EXT.has(extname(p))) throw new Error(`${raw}: not a submission (expected .ts or .js)`);
-      found.push(p);
+      found.push({ path: p });
     } else if (st.isDirectory()) {
-      if (isEntryFolder(p)) found.push(p);
+      if (isEntryFolder(p)) found.push({ path: p });
       else {
         for (const name of readdirSync(p).sort()) {
           if (name.startsWith('.') || name === 'node_modules') continue;
           const child = join(p, name);
-          const cst = lstatSync(child);
-          if ((cst.isFile() && SOURCE_EXT.has(extname(name)) && !name.endsWith('.d.ts')) || (cst.isDirectory() && isEntryFolder(child))) found.push(child);
+          const cst = lstatSync(child, { throwIfNoEntry: false });
+          if (!cst) continue; // removed while we looked
+          const source = SOURCE_EXT.has(extname(name)) && !name.endsWith('.d.ts');
+          if (cst.isDirectory()) {
+            let entry: boolean;
+            try {
+              entry = isEntryFolder(child);
+            } catch (e) {
+              found.push({ path: child, refused: `${name} cannot be read (${errCode(e)}); make the folder readable and submit again` });
+              continue;
+            }
+            if (entry) found.push({ path: child });
+          } else if (source) {
+            // A student's file that is a pipe, socket, device or link: that student's problem, not the class's.
+            found.push(cst.isFile() ? { path: child } : { path: child, refused: `${name} is ${kindOf(cst)}; ${ONLY}` });
+          }
         }
       }
     } else {
@@ -41,27 +106,123 @@ export function discoverSubmissions(paths: string[]): Submission[] {
     }
   }
   const byId = new Map<string, string>();
-  return found.map((path) => {
+  return found.map(({ path, refused }) => {
     const id = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, '_');
     const other = byId.get(id);
     if (other) throw new Error(`two submissions would both be named "${id}": ${other} and ${path}`);
     byId.set(id, path);
-    return { id, path, sha256: hashTree(path) };
+    const scan = scanSubmission(path);
+    const reason = refused ?? scan.refused;
+    return reason ? { id, path, sha256: scan.sha256, refused: reason } : { id, path, sha256: scan.sha256 };
   });
+}
+
+interface Entry { rel: string; abs: string; kind: 'file' | 'dir' | 'other'; size: number }
+
+/**
+ * Walks a submission (file or folder) within the per-submission limits and
+ * hashes it. The hash of an accepted submission covers its paths and bytes
+ * (the same digest as before these limits existed); the hash of a refused one
+ * covers the paths, types and sizes seen up to the refusal, so that a fixed
+ * resubmission is graded again.
+ */
+export function scanSubmission(root: string): { sha256: string; refused?: string } {
+  const entries: Entry[] = [];
+  let refused: string | undefined;
+  try {
+    refused = walk(root, entries);
+    if (!refused) {
+      const h = createHash('sha256');
+      for (const e of entries) {
+        if (e.kind !== 'file') continue;
+        h.update(e.rel + '\0');
+        refused = hashFile(e, h);
+        if (refused) break;
+      }
+      if (!refused) return { sha256: h.digest('hex') };
+    }
+  } catch (e) {
+    const at = (e as NodeJS.ErrnoException).path;
+    const shown = at && at.startsWith(root + '/') ? at.slice(root.length + 1) : basename(root);
+    refused = `${shown} cannot be read (${errCode(e)}); make it readable and submit again`;
+  }
+  const h = createHash('sha256').update('refused\0');
+  for (const e of entries) h.update(`${e.rel}\0${e.kind}\0${e.size}\n`);
+  h.update(refused);
+  return { sha256: h.digest('hex'), refused };
 }
 
 /** Content hash of a file or folder (paths and bytes), to tell a changed resubmission. */
 export function hashTree(root: string): string {
-  const h = createHash('sha256');
-  const walk = (p: string) => {
-    const st = lstatSync(p);
-    if (st.isDirectory()) {
-      for (const e of readdirSync(p).sort()) if (e !== 'node_modules') walk(join(p, e));
-    } else {
-      h.update(relative(root, p) + '\0');
-      h.update(st.isSymbolicLink() ? 'symlink' : readFileSync(p));
+  return scanSubmission(root).sha256;
+}
+
+/** Fills `entries` in hash order (sorted names, depth first); returns a refusal, or undefined. */
+function walk(root: string, entries: Entry[]): string | undefined {
+  let bytes = 0, count = 0;
+  const visit = (abs: string, rel: string, depth: number): string | undefined => {
+    const st = lstatSync(abs);
+    const shown = rel || basename(abs);
+    if (st.isFile()) {
+      entries.push({ rel, abs, kind: 'file', size: st.size });
+      bytes += st.size;
+      if (bytes > MAX_SUBMISSION_BYTES) {
+        return st.size > MAX_SUBMISSION_BYTES
+          ? `${shown} is ${mib(st.size)}; a submission may be at most ${mib(MAX_SUBMISSION_BYTES)} in all`
+          : `the submission is over ${mib(MAX_SUBMISSION_BYTES)} in all (reached at ${shown}); a submission may be at most ${mib(MAX_SUBMISSION_BYTES)}`;
+      }
+      return undefined;
     }
+    if (!st.isDirectory()) {
+      entries.push({ rel, abs, kind: 'other', size: st.size });
+      return `${shown} is ${kindOf(st)}; ${ONLY}`;
+    }
+    if (depth > MAX_SUBMISSION_DEPTH) return `${shown} is nested more than ${MAX_SUBMISSION_DEPTH} folders deep; a submission may nest folders at most ${MAX_SUBMISSION_DEPTH} deep`;
+    if (rel) entries.push({ rel, abs, kind: 'dir', size: 0 });
+    // Read names one at a time and stop at the cap: a folder of a million files is not listed.
+    const names: string[] = [];
+    const dir = opendirSync(abs);
+    try {
+      for (let d = dir.readSync(); d; d = dir.readSync()) {
+        if (d.name === 'node_modules') continue; // not copied into the sandbox either
+        if (++count > MAX_SUBMISSION_FILES) {
+          const where = rel ? ` (reached in ${rel}/)` : '';
+          return `the submission has more than ${MAX_SUBMISSION_FILES} files and folders${where}; a submission may contain at most ${MAX_SUBMISSION_FILES}`;
+        }
+        names.push(d.name);
+      }
+    } finally {
+      dir.closeSync();
+    }
+    for (const name of names.sort()) {
+      const r = visit(join(abs, name), rel ? `${rel}/${name}` : name, depth + 1);
+      if (r) return r;
+    }
+    return undefined;
   };
-  walk(root);
-  return h.digest('hex');
+  return visit(root, '', 0);
+}
+
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** Streams one regular file into the hash, at most the size lstat saw; re-checks its type on the open descriptor. */
+function hashFile(e: Entry, h: Hash): string | undefined {
+  const shown = e.rel || basename(e.abs);
+  // O_NOFOLLOW: a file swapped for a link is not followed; O_NONBLOCK: one swapped for a pipe does not block the open.
+  const fd = openSync(e.abs, OPEN_FLAGS);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return `${shown} is ${kindOf(st)}; ${ONLY}`;
+    const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, e.size)));
+    let left = e.size;
+    while (left > 0) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, left), null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+      left -= n;
+    }
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -6,8 +6,10 @@ import type { Op, RubricItem } from '../spec/types.ts';
 import type { SandboxOutcome } from '../sandbox/run-sandboxed.ts';
 import type { PreparedTask, VerifyResult } from '../tasks/types.ts';
 
-export type Verdict = 'PASS' | 'FAIL' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SUBMISSION' | 'BAD_OUTPUT' | 'ABORTED';
+export type Verdict = 'PASS' | 'FAIL' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SUBMISSION' | 'BAD_OUTPUT' | 'TAMPERED' | 'GRADER_ERROR' | 'ABORTED';
+export const VERDICTS: readonly Verdict[] = ['PASS', 'FAIL', 'TIME_LIMIT', 'MEMORY_LIMIT', 'CRASH', 'BAD_SUBMISSION', 'BAD_OUTPUT', 'TAMPERED', 'GRADER_ERROR', 'ABORTED'];
 
+/** A rubric item as judged; `evidence` (from the item) says whether the value is measured, verified or an integrity signal. */
 export interface RubricResult extends RubricItem {
   value: number | null;
   passed: boolean;
@@ -22,6 +24,8 @@ export interface Judgement {
   rubric: RubricResult[];
   points: number;
   maxPoints: number;
+  /** Reasons to review this result by hand (a value beyond an item's reviewAbove/reviewBelow); the verdict stands. */
+  flags?: string[];
 }
 
 const compare: Record<Op, (a: number, b: number) => boolean> = {
@@ -69,11 +73,31 @@ export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: R
     return { ...r, value, passed, detail: `${r.metric} ${fmt(value)} ${passed ? r.op : negate(r.op)} ${r.threshold}` };
   });
   const points = items.reduce((s, r) => s + (r.passed ? r.points : 0), 0);
+  const flags = items.flatMap((r) => (r.value === null ? [] : reviewFlag(r, r.value)));
   // A verify stage reports problems either by failing or as `errors: string[]` beside its outputs.
   const listed = (verified?.outputs as { errors?: unknown } | undefined)?.errors;
   const problems = [verified?.error, ...(Array.isArray(listed) ? listed.map(String) : [])].filter(Boolean);
   const reason = problems.length ? `verification stage: ${problems.join('; ')}` : undefined;
-  return { verdict: items.every((r) => r.passed) ? 'PASS' : 'FAIL', ...(reason ? { reason } : {}), metrics, rubric: items, points, maxPoints };
+  return {
+    verdict: items.every((r) => r.passed) ? 'PASS' : 'FAIL', ...(reason ? { reason } : {}), metrics, rubric: items, points, maxPoints,
+    ...(flags.length ? { flags } : {}),
+  };
+}
+
+/**
+ * A value implausibly far beyond what the reference reaches (an item's
+ * reviewAbove / reviewBelow): a lookup table of public test labels looks like
+ * this. Only a flag for a person to look at; the verdict does not change.
+ */
+export function reviewFlag(item: RubricItem, value: number): string[] {
+  const ref = item.reference !== undefined ? `what the reference reaches (${item.reference}; flagged ` : undefined;
+  if (item.reviewAbove !== undefined && value > item.reviewAbove) {
+    return [`review: ${item.metric} ${fmt(value)} is far above ${ref ? `${ref}above ${item.reviewAbove})` : `what the assignment expects (flagged above ${item.reviewAbove})`}; a lookup table of the public test labels would look like this`];
+  }
+  if (item.reviewBelow !== undefined && value < item.reviewBelow) {
+    return [`review: ${item.metric} ${fmt(value)} is far below ${ref ? `${ref}below ${item.reviewBelow})` : `what the assignment expects (flagged below ${item.reviewBelow})`}; a lookup table of the held-out targets would look like this`];
+  }
+  return [];
 }
 
 function negate(op: Op): string {

@@ -8,8 +8,11 @@ import { GradingPool } from '../pool/pool.ts';
 import { isolationFor, type Isolation } from '../sandbox/capabilities.ts';
 import { NODE_MODULES } from '../sandbox/node-permissions.ts';
 import { buildRunner } from '../sandbox/compile.ts';
-import type { SandboxRequest } from '../sandbox/run-sandboxed.ts';
+import type { SandboxOutcome, SandboxRequest } from '../sandbox/run-sandboxed.ts';
+import { cleanStale, sweepJobs, type CleanupReport } from '../sandbox/cleanup.ts';
+import { OWNER_TAG } from '../sandbox/owner.ts';
 import type { Assignment, Limits } from '../spec/types.ts';
+import { drawSeed, type Secret } from '../spec/secret.ts';
 import { check, compile } from '../spec/validate.ts';
 import { taskHost } from '../tasks/hosts.ts';
 import type { Mode, Progress, VerifyResult } from '../tasks/types.ts';
@@ -30,6 +33,8 @@ export interface BatchOptions {
   cacheRoot: string;
   dataDir?: string;
   weights?: string;
+  /** The instructor's grading secret: required in grade mode (what it draws cannot be recomputed by a submission), unused in check mode. */
+  secret?: Secret;
   backend: SandboxRequest['backend'];
   allowNative: boolean;
   isolation: Isolation;
@@ -54,7 +59,7 @@ export interface BatchSummary {
 }
 
 export interface Reporter {
-  begin(info: { assignment: Assignment; mode: Mode; total: number; toRun: number; concurrency: number; limits: Limits; isolation: Isolation; backend: ResolvedBackend }): void;
+  begin(info: { assignment: Assignment; mode: Mode; total: number; toRun: number; concurrency: number; limits: Limits; isolation: Isolation; backend: ResolvedBackend; cleaned: CleanupReport }): void;
   start(id: string): void;
   progress(id: string, p: Progress, elapsedSec: number): void;
   done(result: SubmissionResult, reused: boolean): void;
@@ -68,7 +73,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const { spec } = o.assignment;
   const host = taskHost(spec.task.kind, o.assignment.specPath);
   check(compile(host.paramsSchema), spec.task, `${o.assignment.specPath} (task)`);
-  const prepared = await host.prepare({ assignment: o.assignment, mode: o.mode, cacheRoot: o.cacheRoot, dataDir: o.dataDir, weights: o.weights });
+  // The draw seed stays in this process: only what the host derives from it (indices, points) reaches a sandbox.
+  const draw = drawSeed(o.assignment, o.mode, o.secret);
+  const drawId = o.mode === 'grade' ? o.secret!.id : 'public';
+  const prepared = await host.prepare({ assignment: o.assignment, mode: o.mode, draw, cacheRoot: o.cacheRoot, dataDir: o.dataDir, weights: o.weights });
   mkdirSync(o.cacheRoot, { recursive: true });
   const isolation = isolationFor(o.isolation, [o.cacheRoot, NODE_MODULES]);
   const environment = runEnvironment(isolation);
@@ -76,7 +84,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const resultsDir = join(o.outDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
 
-  const keyOf = (s: Submission) => sha256(JSON.stringify([o.assignment.specHash, o.mode, o.limits, backend.name, prepared.dataset.checksum, s.sha256, environment.packages]));
+  const keyOf = (s: Submission) => sha256(JSON.stringify([o.assignment.specHash, o.mode, o.limits, backend.name, prepared.dataset.checksum, s.sha256, environment.packages, environment.graderHash, drawId]));
   const previous = new Map<string, SubmissionResult>();
   if (o.resume) {
     for (const s of o.submissions) {
@@ -89,99 +97,160 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     }
   }
   const toRun = o.submissions.filter((s) => !previous.has(s.id));
-  o.reporter.begin({ assignment: o.assignment, mode: o.mode, total: o.submissions.length, toRun: toRun.length, concurrency: o.concurrency, limits: o.limits, isolation, backend });
+  const cleaned = cleanStale(o.cacheRoot, isolation);
+  o.reporter.begin({ assignment: o.assignment, mode: o.mode, total: o.submissions.length, toRun: toRun.length, concurrency: o.concurrency, limits: o.limits, isolation, backend, cleaned });
   for (const r of previous.values()) o.reporter.done(r, true);
 
   const results = new Map<string, SubmissionResult>(previous);
   let interrupted = false;
+  // A reporter is display only: its failure must never cost a result.
+  const report = <K extends keyof Reporter>(k: K, ...args: Parameters<Reporter[K]>) => {
+    try { (o.reporter[k] as (...a: unknown[]) => void)(...args); } catch { /* display only */ }
+  };
+  const jobIds: string[] = [];
   if (toRun.length > 0) {
     const runnerPath = await buildRunner(o.cacheRoot);
     const pool = new GradingPool(o.concurrency);
     const onAbort = () => { interrupted = true; pool.abortAll(); };
     o.signal?.addEventListener('abort', onAbort);
     try {
+      // Each submission is contained: whatever goes wrong in any step becomes its own verdict.
       await Promise.all(toRun.map(async (s) => {
         if (interrupted) return;
-        // Set again when the pool actually starts it: time spent queued is nobody's cost.
-        let startedAt = new Date();
-        let tStart = performance.now();
-        const request: SandboxRequest = {
-          id: `${process.pid}-${s.id}-${Date.now().toString(36)}`,
-          submissionPath: s.path,
-          keepArtifacts: !!prepared.verify,
-          task: spec.task.kind,
-          files: prepared.files,
-          params: prepared.params,
-          seed: spec.seed,
-          limits: o.limits,
-          backend: backend.name,
-          allowNative: o.allowNative,
-          cacheRoot: o.cacheRoot,
-          runnerPath,
-          isolation,
-          keepJobDir: o.keepJobDirs,
-        };
-        const outcome = await pool.run(request, { onBegin: () => { startedAt = new Date(); tStart = performance.now(); }, onStart: () => o.reporter.start(s.id), onProgress: (p, t) => o.reporter.progress(s.id, p, t) });
-        let verified: VerifyResult | undefined;
-        if (prepared.verify && outcome.status === 'OK' && !outputProblem(outcome, prepared)) {
-          // Stage two: trusted task code in a fresh sandbox reads what the submission saved.
-          const v = await pool.run({ ...request, id: `${request.id}-verify`, stage: 'verify', submissionPath: undefined, keepArtifacts: false, artifactsIn: outcome.artifactsDir, params: prepared.verify.params });
-          verified = v.status === 'OK' ? { outputs: v.outputs } : { error: `${v.status}: ${v.reason ?? ''}`.trim() };
+        const ctx: StepContext = { step: 'run', startedAt: new Date(), tStart: performance.now() };
+        let result: SubmissionResult;
+        try {
+          result = s.refused ? refusedResult(s, ctx) : await gradeOne(s, ctx);
+        } catch (e) {
+          result = graderErrorResult(s, ctx, e);
         }
-        if (outcome.artifactsDir) rmSync(outcome.artifactsDir, { recursive: true, force: true });
-        const j = judge(outcome, prepared, spec.rubric, verified);
-        let artifacts: string[] | undefined;
-        if (prepared.render && (j.verdict === 'PASS' || j.verdict === 'FAIL')) {
-          const dir = join(o.outDir, 'artifacts', s.id);
-          mkdirSync(dir, { recursive: true });
-          try {
-            artifacts = prepared.render(outcome.outputs, dir).map((f) => join('artifacts', s.id, f));
-          } catch (e) {
-            artifacts = [`(rendering failed: ${(e as Error).message})`];
-          }
+        if (result.verdict === 'ABORTED') { results.set(s.id, result); return; } // not a verdict: left for the resumed batch
+        try {
+          writeJsonAtomic(join(resultsDir, `${s.id}.json`), result);
+        } catch (e) {
+          result = graderErrorResult(s, { ...ctx, step: 'write' }, e);
+          try { writeJsonAtomic(join(resultsDir, `${s.id}.json`), result); } catch { /* kept in the summary */ }
         }
-        const total = (performance.now() - tStart) / 1000;
-        const inSubmission = outcome.timings.startupSec !== undefined ? outcome.elapsedSec - outcome.timings.startupSec : 0;
-        const result: SubmissionResult = {
-          schemaVersion: 1,
-          submission: { id: s.id, path: s.path, sha256: s.sha256 },
-          assignment: { id: spec.id, title: spec.title, specHash: o.assignment.specHash },
-          mode: o.mode,
-          gradingKey: keyOf(s),
-          verdict: j.verdict,
-          ...(j.reason ? { reason: j.reason } : {}),
-          rubric: j.rubric,
-          metrics: j.metrics,
-          points: j.points,
-          maxPoints: j.maxPoints,
-          ...(outcome.lastProgress ? { lastProgress: outcome.lastProgress } : {}),
-          ...(artifacts ? { artifacts } : {}),
-          outputTail: outcome.outputTail,
-          outputBytes: outcome.outputBytes,
-          usage: {
-            elapsedSec: outcome.elapsedSec,
-            peakMiB: outcome.peakMiB,
-            compileSec: outcome.timings.compileSec,
-            ...(outcome.timings.startupSec !== undefined ? { startupSec: outcome.timings.startupSec } : {}),
-            harnessSec: round2(total - inSubmission),
-          },
-          limits: o.limits,
-          environment: { ...environment, ...(outcome.backend ? { backend: outcome.backend } : {}) },
-          dataset: prepared.dataset,
-          seed: spec.seed,
-          startedAt: startedAt.toISOString(),
-          finishedAt: new Date().toISOString(),
-        };
-        // An interrupted run is not a verdict: leave it for the resumed batch.
-        if (result.verdict !== 'ABORTED') writeJsonAtomic(join(resultsDir, `${s.id}.json`), result);
         results.set(s.id, result);
-        o.reporter.done(result, false);
+        report('done', result, false);
       }));
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
-      await pool.close();
+      await pool.close().catch(() => {});
+      sweepJobs(o.cacheRoot, isolation, jobIds, !!o.keepJobDirs);
+    }
+
+    async function gradeOne(s: Submission, ctx: StepContext): Promise<SubmissionResult> {
+      const request: SandboxRequest = {
+        id: `${OWNER_TAG}-${s.id}-${Date.now().toString(36)}`,
+        submissionPath: s.path,
+        keepArtifacts: !!prepared.verify,
+        task: spec.task.kind,
+        files: prepared.files,
+        params: prepared.params,
+        seed: spec.seed,
+        limits: o.limits,
+        backend: backend.name,
+        allowNative: o.allowNative,
+        cacheRoot: o.cacheRoot,
+        runnerPath,
+        isolation,
+        ...(prepared.maxOutputBytes ? { maxResultBytes: prepared.maxOutputBytes } : {}),
+        keepJobDir: o.keepJobDirs,
+      };
+      jobIds.push(request.id);
+      // Time starts when the pool actually takes it: time spent queued is nobody's cost.
+      const outcome = await pool.run(request, {
+        onBegin: () => { ctx.startedAt = new Date(); ctx.tStart = performance.now(); },
+        onStart: () => report('start', s.id),
+        onProgress: (p, t) => report('progress', s.id, p, t),
+      });
+      ctx.outcome = outcome;
+      let verified: VerifyResult | undefined;
+      try {
+        ctx.step = 'validate';
+        if (prepared.verify && outcome.status === 'OK' && !outputProblem(outcome, prepared)) {
+          // Stage two: trusted task code in a fresh sandbox reads what the submission saved.
+          ctx.step = 'verify';
+          jobIds.push(`${request.id}-verify`);
+          const v = await pool.run({ ...request, id: `${request.id}-verify`, stage: 'verify', submissionPath: undefined, keepArtifacts: false, artifactsIn: outcome.artifactsDir, params: prepared.verify.params, maxResultBytes: undefined });
+          verified = v.status === 'OK' ? { outputs: v.outputs } : { error: `${v.status}: ${v.reason ?? ''}`.trim() };
+        }
+      } finally {
+        if (outcome.artifactsDir) rmSync(outcome.artifactsDir, { recursive: true, force: true });
+      }
+      ctx.step = 'score';
+      const j = judge(outcome, prepared, spec.rubric, verified);
+      let artifacts: string[] | undefined;
+      if (prepared.render && (j.verdict === 'PASS' || j.verdict === 'FAIL')) {
+        ctx.step = 'render';
+        const dir = join(o.outDir, 'artifacts', s.id);
+        mkdirSync(dir, { recursive: true });
+        try {
+          artifacts = prepared.render(outcome.outputs, dir).map((f) => join('artifacts', s.id, f));
+        } catch (e) {
+          artifacts = [`(rendering failed: ${clip((e as Error).message, 500)})`];
+        }
+      }
+      return makeResult(s, ctx, { verdict: j.verdict, reason: j.reason, rubric: j.rubric, metrics: j.metrics, points: j.points, maxPoints: j.maxPoints, artifacts, flags: j.flags });
     }
   }
+
+  function makeResult(s: Submission, ctx: StepContext, j: Pick<SubmissionResult, 'verdict' | 'reason' | 'rubric' | 'metrics' | 'points' | 'maxPoints'> & Pick<Partial<SubmissionResult>, 'artifacts' | 'flags'>): SubmissionResult {
+    const outcome = ctx.outcome;
+    const total = (performance.now() - ctx.tStart) / 1000;
+    const inSubmission = outcome?.timings.startupSec !== undefined ? outcome.elapsedSec - outcome.timings.startupSec : 0;
+    const flags = [...(j.flags ?? []), ...(j.verdict === 'TAMPERED' ? ['review: the submission forged messages on the grader\'s result channel'] : [])];
+    return {
+      schemaVersion: 1,
+      submission: { id: s.id, path: s.path, sha256: s.sha256 },
+      assignment: { id: spec.id, title: spec.title, specHash: o.assignment.specHash },
+      mode: o.mode,
+      gradingKey: keyOf(s),
+      verdict: j.verdict,
+      ...(j.reason ? { reason: clip(j.reason, MAX_REASON) } : {}),
+      ...(flags.length ? { flags } : {}),
+      rubric: j.rubric,
+      metrics: j.metrics,
+      points: j.points,
+      maxPoints: j.maxPoints,
+      ...(outcome?.lastProgress ? { lastProgress: outcome.lastProgress } : {}),
+      ...(j.artifacts ? { artifacts: j.artifacts } : {}),
+      outputTail: outcome?.outputTail ?? [],
+      outputBytes: outcome?.outputBytes ?? 0,
+      usage: {
+        elapsedSec: outcome?.elapsedSec ?? 0,
+        peakMiB: outcome?.peakMiB ?? 0,
+        compileSec: outcome?.timings.compileSec ?? 0,
+        ...(outcome?.timings.startupSec !== undefined ? { startupSec: outcome.timings.startupSec } : {}),
+        harnessSec: round2(total - inSubmission),
+      },
+      limits: o.limits,
+      environment: { ...environment, ...(outcome?.backend ? { backend: outcome.backend } : {}) },
+      dataset: { ...prepared.dataset, drawId },
+      seed: spec.seed,
+      startedAt: ctx.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+    };
+  }
+
+  function unmeasured(verdict: Verdict, reason: string): Pick<SubmissionResult, 'verdict' | 'reason' | 'rubric' | 'metrics' | 'points' | 'maxPoints'> {
+    return {
+      verdict, reason, metrics: {}, points: 0, maxPoints: spec.rubric.reduce((t, r) => t + r.points, 0),
+      rubric: spec.rubric.map((r) => ({ ...r, value: null, passed: false, detail: `not measured: ${verdict}` })),
+    };
+  }
+
+  function refusedResult(s: Submission, ctx: StepContext): SubmissionResult {
+    return makeResult(s, ctx, unmeasured('BAD_SUBMISSION', s.refused!));
+  }
+
+  function graderErrorResult(s: Submission, ctx: StepContext, e: unknown): SubmissionResult {
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    const r = makeResult(s, ctx, unmeasured('GRADER_ERROR', `the grader failed while ${STEP_WORDS[ctx.step]} this submission (${clip(message, 2000)}); this is not the student's fault: report it, then regrade`));
+    return r;
+  }
+
   const ordered = o.submissions.map((s) => results.get(s.id)).filter((r): r is SubmissionResult => !!r);
   const counts: Partial<Record<Verdict, number>> = {};
   for (const r of ordered) counts[r.verdict] = (counts[r.verdict] ?? 0) + 1;
@@ -201,6 +270,15 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   writeJsonAtomic(join(o.outDir, 'summary.json'), summary);
   o.reporter.end(summary);
   return summary;
+}
+
+type Step = 'run' | 'validate' | 'verify' | 'score' | 'render' | 'write';
+const STEP_WORDS: Record<Step, string> = { run: 'running', validate: 'validating the outputs of', verify: 'verifying', score: 'scoring', render: 'rendering', write: 'writing the result of' };
+interface StepContext { step: Step; startedAt: Date; tStart: number; outcome?: SandboxOutcome }
+const MAX_REASON = 8192;
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}… [${s.length - n} more characters]` : s;
 }
 
 function round2(x: number): number {

@@ -37,7 +37,8 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
       const iso = info.isolation;
       out.write(`${c(1, `${info.mode === 'check' ? 'Checking' : 'Grading'} ${info.assignment.spec.id}`)}: ${info.total} submission${info.total === 1 ? '' : 's'}` +
         `${info.total > info.toRun ? ` (${info.total - info.toRun} already graded)` : ''}, ${info.concurrency} at a time; limits ${info.limits.timeLimitSec} s, ${info.limits.memoryLimitMiB} MiB, batch ≤ ${info.limits.maxBatchSize}\n` +
-        c(2, `sandbox: memory ${iso.memory}, network ${iso.network}, user ${iso.user}${iso.pidNamespace ? ', pid namespace' : ''}, node permission model\n`) +
+        c(2, `sandbox: ${describeIsolation(iso)}\n`) +
+        (info.cleaned.cgroups + info.cleaned.folders + info.cleaned.processes > 0 ? c(33, `cleaned up after a grader that was killed: ${info.cleaned.processes} processes, ${info.cleaned.cgroups} cgroups, ${info.cleaned.folders} job folders\n`) : '') +
         c(2, `backend: ${info.backend.name} (${info.backend.why})\n`));
       if (live) ticker = setInterval(draw, 500).unref();
     },
@@ -72,6 +73,15 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
   };
 }
 
+/** The isolation in force, in one line. */
+export function describeIsolation(iso: import('../sandbox/capabilities.ts').Isolation): string {
+  return [
+    iso.filesystem === 'bwrap' ? 'bwrap mount namespace (read-only minimal root, private /tmp)' : 'host filesystem',
+    `memory ${iso.memory}`, `network ${iso.network}`, `user ${iso.user}`, iso.pidNamespace || iso.filesystem === 'bwrap' ? 'pid namespace' : 'no pid namespace',
+    `out/ quota ${iso.diskQuota}`, iso.dieWithGrader ? 'dies with the grader' : 'killed by timeout only', 'node permission model',
+  ].join(', ');
+}
+
 export function quietReporter(): Reporter {
   return { begin() {}, start() {}, progress() {}, done() {}, end() {} };
 }
@@ -88,14 +98,19 @@ export function jsonLinesReporter(out: Out = process.stdout): Reporter {
   };
 }
 
-const VERDICT_COLOR: Record<string, number> = { PASS: 32, FAIL: 31, TIME_LIMIT: 33, MEMORY_LIMIT: 33, CRASH: 35, BAD_SUBMISSION: 35, BAD_OUTPUT: 35, ABORTED: 2 };
+const VERDICT_COLOR: Record<string, number> = { PASS: 32, FAIL: 31, TIME_LIMIT: 33, MEMORY_LIMIT: 33, CRASH: 35, BAD_SUBMISSION: 35, BAD_OUTPUT: 35, TAMPERED: 41, GRADER_ERROR: 43, ABORTED: 2 };
+
+/** How console and JUnit mark a rubric item whose value was observed inside the submission's process. */
+export const SIGNAL_LABEL = '(integrity signal)';
 
 export function formatResult(r: SubmissionResult, c = paint(false), reused = false): string {
   const head = `${c(VERDICT_COLOR[r.verdict] ?? 0, r.verdict.padEnd(14))} ${r.submission.id}  ` +
     c(2, `${r.usage.elapsedSec.toFixed(1)} s, peak ${r.usage.peakMiB} MiB, ${r.environment.backend?.name ?? 'no backend'}${reused ? ', from an earlier run' : ''}`);
   const lines = [head];
-  for (const item of r.rubric) lines.push(`    ${item.passed ? c(32, '✓') : c(31, '✗')} ${item.title}: ${item.detail}`);
+  // Observed inside the submission's own process: say so, it is not proof.
+  for (const item of r.rubric) lines.push(`    ${item.passed ? c(32, '✓') : c(31, '✗')} ${item.title}${item.evidence === 'signal' ? ` ${c(2, SIGNAL_LABEL)}` : ''}: ${item.detail}`);
   if (r.reason) lines.push(...r.reason.split('\n').map((l, i) => `    ${i === 0 ? 'reason: ' : '        '}${l}`));
+  for (const f of r.flags ?? []) lines.push(c(33, `    flagged: ${f}`));
   if (r.verdict !== 'PASS' && r.verdict !== 'FAIL' && r.outputTail.length) {
     lines.push(c(2, `    last output lines (${r.outputBytes} bytes in all):`));
     lines.push(...r.outputTail.slice(-10).map((l) => c(2, `      | ${l}`)));

@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import type { Isolation } from '../sandbox/capabilities.ts';
 import type { RunEnvironment } from './result.ts';
+import { graderFingerprint } from '../util/fingerprint.ts';
 
 const require = createRequire(import.meta.url);
 const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', 'piscina', 'esbuild', 'ajv'];
@@ -23,6 +24,7 @@ export function runEnvironment(iso: Isolation): RunEnvironment {
   const { cgroupParents: _omit, ...isolation } = iso;
   return {
     dlgrade: (require('../../package.json') as { version: string }).version,
+    graderHash: graderFingerprint(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: cpus().length,

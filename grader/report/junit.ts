@@ -13,8 +13,12 @@ export function junitXml(summary: BatchSummary): string {
   const builder = junit.newBuilder();
   for (const r of summary.results) {
     const suite = builder.testSuite().name(`${summary.assignment.id} / ${r.submission.id}`).property('verdict', r.verdict).property('backend', r.environment.backend?.name ?? 'unknown').time(r.usage.elapsedSec);
+    for (const f of r.flags ?? []) suite.property('flagged', f); // for review by hand; the verdict stands
     for (const item of r.rubric) {
-      const tc = suite.testCase().className(`${summary.assignment.id}.${r.submission.id}`).name(`${item.title} (${item.metric} ${item.op} ${item.threshold})`).time(r.usage.elapsedSec);
+      // An integrity signal (observed inside the submission's process) is marked in the name and as a property.
+      const signal = item.evidence === 'signal' ? ' [integrity signal]' : '';
+      const tc = suite.testCase().className(`${summary.assignment.id}.${r.submission.id}`).name(`${item.title} (${item.metric} ${item.op} ${item.threshold})${signal}`).time(r.usage.elapsedSec);
+      if (item.evidence) tc.property('evidence', item.evidence);
       if (item.passed) continue;
       if (item.value !== null) tc.failure(item.detail, 'RubricFailure');
       else tc.error(`${r.verdict}: ${r.reason ?? item.detail}`, r.verdict);

@@ -1,6 +1,6 @@
 // One result per submission: everything needed to explain and reproduce
 // the verdict. Written atomically; read back (and validated) on resume.
-import type { Judgement, RubricResult, Verdict } from '../grade/judge.ts';
+import { VERDICTS, type Judgement, type RubricResult, type Verdict } from '../grade/judge.ts';
 import type { Isolation } from '../sandbox/capabilities.ts';
 import type { BackendReport } from '../sandbox/protocol.ts';
 import type { Limits } from '../spec/types.ts';
@@ -15,6 +15,8 @@ export interface SubmissionResult {
   gradingKey: string;
   verdict: Verdict;
   reason?: string;
+  /** Reasons an instructor should look at this result by hand (a forged message, an implausible score). */
+  flags?: string[];
   rubric: RubricResult[];
   metrics: Record<string, number>;
   points: number;
@@ -27,7 +29,8 @@ export interface SubmissionResult {
   usage: { elapsedSec: number; peakMiB: number; compileSec: number; startupSec?: number; harnessSec: number };
   limits: Limits;
   environment: RunEnvironment & { backend?: BackendReport };
-  dataset: { name: string; checksum: string; evaluatedOn: string };
+  /** drawId: in grade mode the id of the grading secret the evaluation was drawn with (grader/spec/secret.ts), in check mode "public". */
+  dataset: { name: string; checksum: string; evaluatedOn: string; drawId?: string };
   seed: number;
   startedAt: string;
   finishedAt: string;
@@ -35,6 +38,8 @@ export interface SubmissionResult {
 
 export interface RunEnvironment {
   dlgrade: string;
+  /** graderFingerprint(): the grader's version, lockfile and code (grader/util/fingerprint.ts). */
+  graderHash: string;
   node: string;
   platform: string;
   cpus: number;
@@ -49,8 +54,9 @@ export const resultSchema = {
     schemaVersion: { const: 1 },
     submission: { type: 'object', required: ['id', 'path', 'sha256'] },
     gradingKey: { type: 'string' },
-    verdict: { enum: ['PASS', 'FAIL', 'TIME_LIMIT', 'MEMORY_LIMIT', 'CRASH', 'BAD_SUBMISSION', 'BAD_OUTPUT', 'ABORTED'] },
-    rubric: { type: 'array', items: { type: 'object', required: ['id', 'metric', 'op', 'threshold', 'passed'] } },
+    verdict: { enum: VERDICTS },
+    // Each item carries its spec's `evidence` (measured / verified / signal); results from before it existed lack it.
+    rubric: { type: 'array', items: { type: 'object', required: ['id', 'metric', 'op', 'threshold', 'passed'], properties: { evidence: { enum: ['measured', 'verified', 'signal'] } } } },
     points: { type: 'number' },
     maxPoints: { type: 'number' },
   },

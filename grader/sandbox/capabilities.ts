@@ -1,7 +1,8 @@
 // What this machine lets the sandbox use, strongest first. Detected once per
 // grader process and recorded in every result.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export interface Isolation {
@@ -15,6 +16,21 @@ export interface Isolation {
   pidNamespace: boolean;
   /** The submission runs as its own unprivileged uid. */
   user: 'setpriv' | 'same-user';
+  /**
+   * What the sandbox sees of the filesystem. 'bwrap': a mount namespace holding
+   * only what it may read (read-only) and its out/ folder, with a private /tmp,
+   * so host files, unix sockets and other jobs do not exist for it. 'host':
+   * the host's tree, limited by Node's permission model alone.
+   */
+  filesystem: 'bwrap' | 'host';
+  /**
+   * How the job's writable folder is capped. 'tmpfs': a size- and
+   * inode-limited tmpfs mounted per job (root); 'poll': bytes and files
+   * counted every 200 ms and the process killed past the cap.
+   */
+  diskQuota: 'tmpfs' | 'poll';
+  /** Sandboxes die with the thread that started them (PR_SET_PDEATHSIG via setpriv), whatever kills the grader. */
+  dieWithGrader: boolean;
   /** Node's permission model flag restricting file reads and forbidding workers, child processes and addons. */
   fsPermissionFlag: '--experimental-permission' | '--permission';
   /** cgroup v1 parent folders (memory, pids) when used. */
@@ -41,17 +57,42 @@ export function detectIsolation(): Isolation {
   if (!root) notes.push('not root: the submission runs as the grader\'s own uid (inside its namespaces)');
   if (memory === undefined) notes.push('no writable cgroup v1 memory controller: memory is limited by polling RSS every 100 ms');
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const filesystem = bwrapWorks(root) ? 'bwrap' : 'host';
+  if (filesystem === 'host') notes.push('no working bubblewrap (bwrap): the sandbox sees the host filesystem through Node\'s permission model only, and host unix sockets are reachable');
+  const diskQuota = root && tmpfsMountWorks() ? 'tmpfs' : 'poll';
+  const dieWithGrader = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore' }).status === 0;
+  if (!dieWithGrader) notes.push('setpriv --pdeathsig is missing: a sandbox outlives a grader that is killed with SIGKILL until its time limit (timeout) ends it');
   cached = {
     memory: memory ? 'cgroup-v1' : 'rss-poll',
     pids: !!pids,
     network,
     pidNamespace,
     user: setprivWorks ? 'setpriv' : 'same-user',
+    filesystem,
+    diskQuota,
+    dieWithGrader,
     fsPermissionFlag: major > 22 || (major === 22 && minor >= 13) ? '--permission' : '--experimental-permission',
     cgroupParents: { memory, pids },
     notes,
   };
   return cached;
+}
+
+function bwrapWorks(root: boolean): boolean {
+  // As root, no user namespace: the submission's uid is dropped by setpriv inside.
+  const ns = root ? ['--unshare-net', '--unshare-pid'] : ['--unshare-user', '--unshare-net', '--unshare-pid'];
+  return spawnSync('bwrap', ['--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', ...ns, '--die-with-parent', '--', 'true'], { stdio: 'ignore' }).status === 0;
+}
+
+function tmpfsMountWorks(): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'dlgrade-probe-'));
+  try {
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,nr_inodes=16', 'tmpfs', dir], { stdio: 'ignore' }).status !== 0) return false;
+    spawnSync('umount', [dir], { stdio: 'ignore' });
+    return true;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The unshare arguments for the detected network/pid isolation. */
@@ -100,7 +141,8 @@ export function reachableByOthers(path: string): boolean {
  * model still keep the submission from the grader and its files.
  */
 export function isolationFor(iso: Isolation, neededPaths: string[]): Isolation {
-  if (iso.user !== 'setpriv') return iso;
+  // In bwrap's fresh root every ancestor folder is made traversable (0755).
+  if (iso.user !== 'setpriv' || iso.filesystem === 'bwrap') return iso;
   const blocked = neededPaths.filter((p) => !reachableByOthers(p));
   if (!blocked.length) return iso;
   return { ...iso, user: 'same-user', notes: [...iso.notes, `not dropping to an unprivileged uid: ${blocked.join(', ')} cannot be reached by other users`] };

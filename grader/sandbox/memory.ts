@@ -1,15 +1,16 @@
 // Memory accounting that counts everything a submission holds (JS heap,
 // ArrayBuffers, WebAssembly memory, native threads): a cgroup where we have
 // one, otherwise RSS polling of the submission's process group.
-import { mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { killCgroup } from './cleanup.ts';
 import { join } from 'node:path';
 import type { Isolation } from './capabilities.ts';
 
 export interface MemoryGuard {
   /** cgroup.procs files the wrapper shell joins before exec'ing the submission. */
   readonly joinFiles: string[];
-  /** Starts watching the spawned process group (needed by the polling guard only). */
-  watch(pgid: number, onExceeded: () => void): void;
+  /** Starts watching the spawned process and its descendants (needed by the polling guard only). */
+  watch(pid: number, onExceeded: () => void): void;
   peakBytes(): number;
   exceeded(): boolean;
   /** Kills anything left in the group and removes it. */
@@ -52,20 +53,7 @@ class CgroupV1Guard implements MemoryGuard {
     return Number(readFileSync(join(this.mem, 'memory.failcnt'), 'utf8')) > 0;
   }
   dispose(): void {
-    for (const dir of [this.mem, this.pids]) {
-      if (!dir) continue;
-      for (let attempt = 0; attempt < 50; attempt++) {
-        try {
-          for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
-            try { process.kill(Number(pid), 'SIGKILL'); } catch { /* already gone */ }
-          }
-          rmdirSync(dir);
-          break;
-        } catch {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // processes still exiting
-        }
-      }
-    }
+    for (const dir of [this.mem, this.pids]) if (dir) killCgroup(dir);
   }
 }
 
@@ -75,18 +63,25 @@ class RssPollGuard implements MemoryGuard {
   private over = false;
   private timer?: NodeJS.Timeout;
   constructor(private limit: number) {}
-  watch(pgid: number, onExceeded: () => void): void {
+  watch(root: number, onExceeded: () => void): void {
     const page = 4096;
     this.timer = setInterval(() => {
-      let rss = 0;
+      // The whole tree under the spawned process: the sandbox starts its own session, so not one process group.
+      const parent = new Map<number, number>(), rssOf = new Map<number, number>();
       for (const entry of readdirSync('/proc')) {
         if (!/^\d+$/.test(entry)) continue;
         try {
           const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
           const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          if (Number(fields[2]) !== pgid) continue; // field 5 of stat: process group
-          rss += Number(fields[21]) * page; // field 24: rss in pages
+          parent.set(Number(entry), Number(fields[1])); // field 4: ppid
+          rssOf.set(Number(entry), Number(fields[21]) * page); // field 24: rss in pages
         } catch { /* exited meanwhile */ }
+      }
+      let rss = 0;
+      for (const [pid, bytes] of rssOf) {
+        for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parent.get(p), hops++) {
+          if (p === root) { rss += bytes; break; }
+        }
       }
       this.peak = Math.max(this.peak, rss);
       if (rss > this.limit && !this.over) {

@@ -1,9 +1,7 @@
-// The only channel out of the sandbox: newline-delimited JSON on fd 3.
-// Everything on it is untrusted and validated before use.
+// The only channel out of the sandbox: signed newline-delimited JSON on fd 3
+// (channel.ts). Even signed, everything on it is validated and bounded here.
 import type { Limits } from '../spec/types.ts';
 import type { Progress } from '../tasks/types.ts';
-
-export const PROTOCOL_FD = 3;
 
 export interface BackendReport {
   name: string;
@@ -37,6 +35,7 @@ export interface JobFile {
 }
 
 const num = { type: 'number' };
+const count = { type: 'integer', minimum: 0, maximum: 1e9 };
 export const childMessageSchema = {
   oneOf: [
     {
@@ -45,21 +44,21 @@ export const childMessageSchema = {
         t: { const: 'ready' },
         backend: {
           type: 'object', required: ['name', 'simd', 'threads', 'tfjsVersion', 'kernels'],
-          properties: { name: { type: 'string', maxLength: 40 }, simd: { type: 'boolean' }, threads: num, tfjsVersion: { type: 'string', maxLength: 40 }, kernels: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 80 } }, note: { type: 'string', maxLength: 500 } },
+          properties: { name: { type: 'string', maxLength: 40 }, simd: { type: 'boolean' }, threads: count, tfjsVersion: { type: 'string', maxLength: 40 }, kernels: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 80 } }, note: { type: 'string', maxLength: 500 } },
         },
       },
     },
     {
       type: 'object', required: ['t', 'phase'], additionalProperties: false,
       properties: {
-        t: { const: 'progress' }, phase: { enum: ['load', 'train', 'predict'] }, epoch: num, epochs: num, unit: { enum: ['epoch', 'octave'] },
-        logs: { type: 'object', maxProperties: 32, additionalProperties: { type: ['number', 'null'] } },
+        t: { const: 'progress' }, phase: { enum: ['load', 'train', 'predict'] }, epoch: count, epochs: count, unit: { enum: ['epoch', 'octave'] },
+        logs: { type: 'object', maxProperties: 32, propertyNames: { maxLength: 64 }, additionalProperties: num },
       },
     },
     { type: 'object', required: ['t', 'outputs'], additionalProperties: false, properties: { t: { const: 'result' }, outputs: {} } },
     {
       type: 'object', required: ['t', 'kind', 'message'], additionalProperties: false,
-      properties: { t: { const: 'error' }, kind: { enum: ['BAD_SUBMISSION', 'CRASH', 'MEMORY_LIMIT'] }, message: { type: 'string' }, stack: { type: 'string' } },
+      properties: { t: { const: 'error' }, kind: { enum: ['BAD_SUBMISSION', 'CRASH', 'MEMORY_LIMIT'] }, message: { type: 'string', maxLength: 8192 }, stack: { type: 'string', maxLength: 16384 } },
     },
   ],
 };

@@ -1,22 +1,32 @@
 // Runs one submission in its own sandboxed Node process and says what
-// happened. Never throws for anything the submission does: every outcome,
-// including a crash of the grader's own preparation, becomes a status.
-import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+// happened. Never throws for anything the submission does: every outcome
+// becomes a status. The process is confined by jail.ts; what it reports comes
+// over a signed channel (channel.ts), bounded per line and in nesting, so a
+// forged or oversized message never reaches a report and the grader's memory
+// stays bounded whatever the sandbox sends.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compile } from '../spec/validate.ts';
 import type { Limits } from '../spec/types.ts';
 import type { Progress } from '../tasks/types.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
-import { unshareArgs, type Isolation } from './capabilities.ts';
+import { copyRegularTree, TreeRefused, treeUsage } from '../util/fs-tree.ts';
+import { parseBounded } from './bounded-json.ts';
+import type { Isolation } from './capabilities.ts';
+import { CHANNEL_FD, KEY_BYTES, KEY_FD, verifyLine } from './channel.ts';
+import { unmountUnder } from './cleanup.ts';
 import { CompileError, compileSubmission, entryOf } from './compile.ts';
+import { jailCommand } from './jail.ts';
 import { createMemoryGuard } from './memory.ts';
 import { NODE_MODULES, runtimePackageDirs } from './node-permissions.ts';
 import { OutputTail, lineSplitter } from './output-tail.ts';
+import { leaseUid, type UidLease } from './uid-lease.ts';
 import { sandboxV8Flags } from './v8-flags.ts';
 import { childMessageSchema, type BackendReport, type ChildMessage, type JobFile } from './protocol.ts';
 
-export type RunStatus = 'OK' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SUBMISSION' | 'ABORTED';
+export type RunStatus = 'OK' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SUBMISSION' | 'BAD_OUTPUT' | 'TAMPERED' | 'ABORTED';
 
 export interface SandboxRequest {
   id: string;
@@ -36,6 +46,8 @@ export interface SandboxRequest {
   cacheRoot: string;
   runnerPath: string;
   isolation: Isolation;
+  /** Largest result message the task can need, in bytes (default MAX_RESULT_BYTES). */
+  maxResultBytes?: number;
   keepJobDir?: boolean;
 }
 
@@ -59,87 +71,109 @@ export interface SandboxEvents {
   signal?: AbortSignal;
 }
 
-const MAX_PROTOCOL_LINE = 256 * 1024 * 1024;
-const MAX_ARTIFACT_BYTES = 512 * 1024 * 1024; // what a submission may write to its out/ folder
+/** Default cap on the result message; tasks that know their output size set a tighter one. */
+export const MAX_RESULT_BYTES = 32 << 20;
+/** Every other message (ready, progress, error) is small. */
+const MAX_CONTROL_BYTES = 64 << 10;
+/** What a submission may write: its out/ folder is the only writable place (and its cwd). */
+export const MAX_ARTIFACT_BYTES = 512 << 20;
+export const MAX_ARTIFACT_FILES = 10_000;
+/** The backstop (timeout) ends the process this long after the grader's own timer should have. */
+const BACKSTOP_GRACE_SEC = 10;
+/** Progress reaches the reporter at most this often (a submission may report thousands of epochs). */
+const PROGRESS_EVERY_MS = 200;
+const SUBMISSION_CAPS = { maxBytes: 64 << 20, maxFiles: 2000, maxDepth: 32, skip: ['node_modules'] };
 const validateMessage = compile(childMessageSchema);
 
 export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = {}): Promise<SandboxOutcome> {
   const jobDir = join(req.cacheRoot, 'jobs', req.id);
+  const outDir = join(jobDir, 'out');
+  const iso = req.isolation;
   const t0 = performance.now();
   const base = { outputTail: [] as string[], outputBytes: 0, elapsedSec: 0, peakMiB: 0, timings: { compileSec: 0 } };
+  let lease: UidLease | undefined;
+  let mounted = false;
   try {
     rmSync(jobDir, { recursive: true, force: true });
     // jobs/ must be traversable by the sandbox uid; each job folder is its own.
     mkdirSync(join(req.cacheRoot, 'jobs'), { recursive: true });
     chmodSync(join(req.cacheRoot, 'jobs'), 0o711);
-    mkdirSync(join(jobDir, 'out'), { recursive: true, mode: 0o700 });
+    mkdirSync(outDir, { recursive: true, mode: 0o700 });
+    if (iso.diskQuota === 'tmpfs') {
+      // Its own small filesystem: bytes and files are capped by the kernel, not by polling.
+      const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${MAX_ARTIFACT_BYTES},nr_inodes=${MAX_ARTIFACT_FILES},mode=0700`, 'tmpfs', outDir], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`cannot mount the job's tmpfs: ${r.stderr.trim()}`);
+      mounted = true;
+    }
     const stage = req.stage ?? 'run';
     let compiled: string | undefined;
     if (stage === 'run') {
-      const root = copySubmission(req.submissionPath!, join(jobDir, 'src'));
+      const srcDir = join(jobDir, 'src');
+      const single = !statSync(req.submissionPath!).isDirectory();
+      copyRegularTree(req.submissionPath!, single ? join(srcDir, basename(req.submissionPath!)) : srcDir, SUBMISSION_CAPS, basename(req.submissionPath!));
+      const root = single ? join(srcDir, basename(req.submissionPath!)) : srcDir;
       compiled = join(jobDir, 'submission.cjs');
       try {
-        await compileSubmission(entryOf(root), root, compiled);
+        await compileSubmission(entryOf(root), root, compiled, { isolation: req.isolation, maxSourceBytes: req.limits.maxSourceKiB * 1024 });
       } catch (e) {
         if (e instanceof CompileError) return { ...base, status: 'BAD_SUBMISSION', reason: `does not compile:\n${e.message}`, timings: { compileSec: sec(t0) } };
         throw e;
       }
     }
     const job: JobFile = {
-      task: req.task, stage, submission: compiled, outDir: join(jobDir, 'out'), artifactsDir: req.artifactsIn,
+      task: req.task, stage, submission: compiled, outDir, artifactsDir: req.artifactsIn,
       files: req.files, params: req.params, limits: req.limits, seed: req.seed, backend: req.backend, allowNative: req.allowNative,
     };
     writeJsonAtomic(join(jobDir, 'job.json'), job);
-    const outcome = await supervise(req, jobDir, sec(t0), events);
+    if (iso.user === 'setpriv') {
+      lease = leaseUid();
+      chownTree(jobDir, lease.uid);
+    }
+    const outcome = await supervise(req, jobDir, lease?.uid, sec(t0), events);
     if (req.keepArtifacts && outcome.status === 'OK') {
       const kept = join(req.cacheRoot, 'artifacts', req.id);
       rmSync(kept, { recursive: true, force: true });
       mkdirSync(join(req.cacheRoot, 'artifacts'), { recursive: true });
       chmodSync(join(req.cacheRoot, 'artifacts'), 0o711);
-      cpSync(join(jobDir, 'out'), kept, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+      try {
+        copyRegularTree(outDir, kept, { maxBytes: MAX_ARTIFACT_BYTES, maxFiles: MAX_ARTIFACT_FILES, maxDepth: 32 }, 'its output folder');
+      } catch (e) {
+        rmSync(kept, { recursive: true, force: true });
+        if (e instanceof TreeRefused) return { ...outcome, status: 'BAD_SUBMISSION', reason: e.message };
+        throw e;
+      }
       readableTree(kept); // the verify stage runs as another uid
       outcome.artifactsDir = kept;
     }
     return outcome;
   } catch (e) {
-    if (e instanceof SubmissionRefused) return { ...base, status: 'BAD_SUBMISSION', reason: e.message, timings: { compileSec: sec(t0) } };
+    if (e instanceof TreeRefused || e instanceof CompileError) return { ...base, status: 'BAD_SUBMISSION', reason: e.message, timings: { compileSec: sec(t0) } };
     throw e;
   } finally {
+    if (mounted) unmountUnder(outDir);
     if (!req.keepJobDir) rmSync(jobDir, { recursive: true, force: true });
+    lease?.release();
   }
 }
 
-class SubmissionRefused extends Error {}
-
-/** Copies the submission into the job folder, refusing symlinks anywhere in it. Returns the copy's root. */
-function copySubmission(from: string, srcDir: string): string {
-  mkdirSync(srcDir, { mode: 0o700 });
-  const walk = (p: string): void => {
-    const st = lstatSync(p);
-    if (st.isSymbolicLink()) throw new SubmissionRefused(`${p} is a symbolic link; submissions may not contain links`);
-    if (st.isDirectory()) for (const e of readdirSync(p)) if (e !== 'node_modules') walk(join(p, e));
-  };
-  walk(from);
-  const st = lstatSync(from);
-  const dest = st.isDirectory() ? srcDir : join(srcDir, basename(from));
-  cpSync(from, dest, { recursive: true, filter: (p) => basename(p) !== 'node_modules' });
-  return dest;
+function fmtBytes(n: number): string {
+  return n >= 1 << 20 ? `${Math.round(n / 1048576)} MiB` : `${Math.round(n / 1024)} KiB`;
 }
 
 function sec(since: number): number {
   return Math.round((performance.now() - since) / 10) / 100;
 }
 
-async function supervise(req: SandboxRequest, jobDir: string, compileSec: number, events: SandboxEvents): Promise<SandboxOutcome> {
+async function supervise(req: SandboxRequest, jobDir: string, uid: number | undefined, compileSec: number, events: SandboxEvents): Promise<SandboxOutcome> {
   const iso = req.isolation;
+  const outDir = join(jobDir, 'out');
   const guard = createMemoryGuard(iso, req.id, req.limits.memoryLimitMiB * 1024 * 1024);
   try {
-    const uid = iso.user === 'setpriv' ? 100000 + Math.floor(Math.random() * 900000) : undefined;
-    if (uid !== undefined) chownTree(jobDir, uid);
+    const reads = readAllowList([jobDir + '/', req.runnerPath, ...runtimePackageDirs().map((d) => d + '/'), ...Object.values(req.files), ...(req.artifactsIn ? [req.artifactsIn + '/'] : [])]);
     const nodeArgs = [
       iso.fsPermissionFlag,
-      ...readAllowList([jobDir + '/', req.runnerPath, ...runtimePackageDirs().map((d) => d + '/'), ...Object.values(req.files), ...(req.artifactsIn ? [req.artifactsIn + '/'] : [])]).map((p) => `--allow-fs-read=${p}`),
-      `--allow-fs-write=${join(jobDir, 'out')}/`,
+      ...reads.map((p) => `--allow-fs-read=${p}`),
+      `--allow-fs-write=${outDir}/`,
       ...(req.allowNative ? ['--allow-addons'] : []), // only for the opt-in native backend
       `--max-old-space-size=${req.limits.memoryLimitMiB}`,
       '--disable-warning=ExperimentalWarning',
@@ -148,19 +182,24 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
       req.runnerPath,
       join(jobDir, 'job.json'),
     ];
-    const dropUser = uid !== undefined ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--no-new-privs', '--'] : [];
-    const ns = unshareArgs(iso);
-    const command = [...(ns.length ? ['unshare', ...ns, '--'] : []), ...dropUser, process.execPath, ...nodeArgs];
-    // The shell joins the cgroups before exec'ing, so nothing runs unaccounted.
-    const joinScript = 'while [ "$1" != "--" ]; do echo $$ > "$1"; shift; done; shift; exec "$@"';
-    const tStart = performance.now();
-    const child = spawn('/bin/sh', ['-c', joinScript, 'sh', ...guard.joinFiles, '--', ...command], {
-      cwd: jobDir,
-      detached: true, // own process group: the time limit kills all of it
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { PATH: '/usr/bin:/bin', HOME: jobDir, TMPDIR: jobDir, LANG: 'C.UTF-8', NODE_PATH: NODE_MODULES },
+    const { file, args } = jailCommand({
+      iso, read: reads, write: outDir, uid, joinFiles: guard.joinFiles,
+      backstopSec: req.limits.timeLimitSec + BACKSTOP_GRACE_SEC, command: [process.execPath, ...nodeArgs],
     });
-    const pid = child.pid!;
+    const key = randomBytes(KEY_BYTES);
+    const tStart = performance.now();
+    const child = spawn(file, args, {
+      cwd: outDir,
+      detached: true, // own process group: the time limit kills all of it
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/bin:/bin', HOME: outDir, TMPDIR: iso.filesystem === 'bwrap' ? '/tmp' : outDir, LANG: 'C.UTF-8', NODE_PATH: NODE_MODULES },
+    });
+    // A stream error (the child gone before we wrote its key) is an outcome, never an uncaught event.
+    for (const s of child.stdio) s?.on('error', () => {});
+    child.on('error', () => {});
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`cannot start the sandbox (${file})`);
+    (child.stdio[KEY_FD] as NodeJS.WritableStream).end(key.toString('hex') + '\n');
     events.onSpawn?.(pid);
     const killAll = () => {
       try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
@@ -172,27 +211,48 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
     let ready: BackendReport | undefined, startupSec: number | undefined;
     let lastProgress: Progress | undefined, result: { outputs: unknown } | undefined;
     let error: Extract<ChildMessage, { t: 'error' }> | undefined;
-    let protocolProblem: string | undefined;
+    let protocolProblem: string | undefined, oversize: string | undefined, forged: string | undefined;
+    let seq = 0, lastForward = 0;
+    const resultCap = req.maxResultBytes ?? MAX_RESULT_BYTES;
     const onLine = (line: string) => {
-      if (!line.trim()) return;
+      if (forged || !line) return;
+      const v = verifyLine(key, seq + 1, line);
+      if (!v.ok) { forged = v.why; killAll(); return; }
+      seq = v.seq;
+      const isResult = v.json.startsWith('{"t":"result"');
+      if (!isResult && v.json.length > MAX_CONTROL_BYTES) { protocolProblem = 'an oversized message on the result channel'; return; }
       let msg: unknown;
-      try { msg = JSON.parse(line); } catch { protocolProblem = 'unreadable message on the result channel'; return; }
-      if (!validateMessage(msg)) { protocolProblem = 'malformed message on the result channel'; return; }
+      try { msg = parseBounded(v.json); } catch (e) { protocolProblem = `an unreadable message on the result channel (${(e as Error).message})`; return; }
+      if (!validateMessage(msg)) { protocolProblem = 'a malformed message on the result channel'; return; }
       const m = msg as ChildMessage;
-      if (m.t === 'ready') { ready = m.backend; startupSec = sec(tStart); }
-      else if (m.t === 'progress') { const { t: _t, ...p } = m; lastProgress = p; events.onProgress?.(p, sec(tStart)); }
-      else if (m.t === 'result') result = { outputs: m.outputs };
+      if (m.t === 'ready') { ready ??= m.backend; startupSec ??= sec(tStart); }
+      else if (m.t === 'progress') {
+        const { t: _t, ...p } = m;
+        lastProgress = p;
+        const now = performance.now();
+        if (now - lastForward >= PROGRESS_EVERY_MS) { lastForward = now; events.onProgress?.(p, sec(tStart)); }
+      }
+      else if (m.t === 'result') result ??= { outputs: m.outputs };
       else if (m.t === 'error') error ??= m;
     };
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', lineSplitter(MAX_PROTOCOL_LINE, onLine, () => { protocolProblem = 'output larger than 256 MiB'; killAll(); }));
+    // Lines are verified before they are parsed; an overlong one is dropped unread and ends the run.
+    const overflow = (head: string) => {
+      // Only a line that starts like the runner's signed result can be the runner's; anything else is the submission's writing.
+      if (!forged && !new RegExp(`^${seq + 1} [0-9a-f]{64} \\{"t":"result"`).test(head)) forged = 'an unsigned message';
+      oversize = `returned outputs larger than the ${fmtBytes(resultCap)} this task can need`;
+      killAll();
+    };
+    child.stdio[CHANNEL_FD]!.on('data', lineSplitter(Math.max(resultCap, MAX_CONTROL_BYTES) + 100, onLine, overflow));
 
-    let timedOut = false, memKilled = false, aborted = false;
+    let timedOut = false, memKilled = false, aborted = false, diskExceeded = false;
     guard.watch(pid, () => { memKilled = true; killAll(); });
-    const timer = setTimeout(() => { timedOut = true; killAll(); }, req.limits.timeLimitSec * 1000);
-    let diskExceeded = false;
+    const limitMs = req.limits.timeLimitSec * 1000;
+    const timer = setTimeout(() => { timedOut = true; killAll(); }, limitMs);
+    // With a tmpfs the kernel caps out/; polling is the fallback and a second look.
     const diskWatch = setInterval(() => {
-      if (treeBytes(join(jobDir, 'out')) > MAX_ARTIFACT_BYTES) { diskExceeded = true; killAll(); }
-    }, 1000);
+      const u = treeUsage(outDir, { bytes: MAX_ARTIFACT_BYTES, files: MAX_ARTIFACT_FILES });
+      if (u.bytes > MAX_ARTIFACT_BYTES || u.files > MAX_ARTIFACT_FILES) { diskExceeded = true; killAll(); }
+    }, iso.diskQuota === 'tmpfs' ? 2000 : 200);
     const onAbort = () => { aborted = true; killAll(); };
     events.signal?.addEventListener('abort', onAbort);
     if (events.signal?.aborted) onAbort();
@@ -205,21 +265,30 @@ async function supervise(req: SandboxRequest, jobDir: string, compileSec: number
     const elapsedSec = sec(tStart);
     const peakMiB = Math.round(guard.peakBytes() / 1048576);
     const lines = tail.lines();
-    const out = { backend: ready, lastProgress, outputTail: lines, outputBytes: tail.total, elapsedSec, peakMiB, timings: { compileSec, startupSec } };
+    const out = { backend: forged ? undefined : ready, lastProgress, outputTail: lines, outputBytes: tail.total, elapsedSec, peakMiB, timings: { compileSec, startupSec } };
     const where = describeProgress(lastProgress);
     if (aborted) return { ...out, status: 'ABORTED', reason: 'grading was interrupted' };
-    if (timedOut) return { ...out, status: 'TIME_LIMIT', reason: `time limit of ${req.limits.timeLimitSec} s reached${where}` };
-    if (diskExceeded || treeBytes(join(jobDir, 'out')) > MAX_ARTIFACT_BYTES) return { ...out, status: 'BAD_SUBMISSION', reason: `wrote more than ${MAX_ARTIFACT_BYTES >> 20} MiB to its output folder` };
+    if (forged) return { ...out, status: 'TAMPERED', reason: `wrote ${forged} to the grader's result channel: nothing it reported is trusted, and the result is flagged for review` };
+    // The backstop (timeout) killed it when the grader's own timer could not.
+    const backstop = (signal === 'SIGKILL' || code === 137) && elapsedSec * 1000 >= limitMs;
+    if (timedOut || backstop) return { ...out, status: 'TIME_LIMIT', reason: `time limit of ${req.limits.timeLimitSec} s reached${where}` };
+    const usage = treeUsage(outDir, { bytes: MAX_ARTIFACT_BYTES, files: MAX_ARTIFACT_FILES });
+    // The tmpfs answers ENOSPC where polling would have killed it: the same verdict either way.
+    const full = iso.diskQuota === 'tmpfs' && !!error && /ENOSPC/.test(error.message);
+    if (diskExceeded || full || usage.bytes > MAX_ARTIFACT_BYTES || usage.files > MAX_ARTIFACT_FILES) {
+      return { ...out, status: 'BAD_SUBMISSION', reason: `its output folder is full (${MAX_ARTIFACT_BYTES >> 20} MiB or ${MAX_ARTIFACT_FILES} files at most): it is the only writable place, for models and checkpoints${error ? ` (${error.message})` : ''}` };
+    }
     const heapOom = lines.some((l) => /JavaScript heap out of memory|Reached heap limit/.test(l));
     if (memKilled || guard.exceeded() || heapOom || error?.kind === 'MEMORY_LIMIT') {
       const cause = error?.kind === 'MEMORY_LIMIT' ? ` (${error.message})` : heapOom ? ' (JavaScript heap out of memory)' : '';
       return { ...out, status: 'MEMORY_LIMIT', reason: `memory limit of ${req.limits.memoryLimitMiB} MiB exceeded${cause}${where}; peak ${peakMiB} MiB` };
     }
+    if (oversize) return { ...out, status: 'BAD_OUTPUT', reason: oversize };
     if (error) {
       const stack = error.stack ? `\n${error.stack}`.replaceAll(`${jobDir}/src/`, '').replaceAll(`${jobDir}/`, '') : '';
       return { ...out, status: error.kind === 'BAD_SUBMISSION' ? 'BAD_SUBMISSION' : 'CRASH', reason: error.message + stack };
     }
-    if (protocolProblem && !result) return { ...out, status: 'CRASH', reason: protocolProblem };
+    if (protocolProblem && !result) return { ...out, status: 'CRASH', reason: `the sandbox sent ${protocolProblem}` };
     if (result && code === 0) return { ...out, status: 'OK', outputs: result.outputs };
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     // Dying before 'ready' means the sandbox itself failed to start: say so rather than blame the student.
@@ -238,17 +307,6 @@ export function readAllowList(paths: string[]): string[] {
   const unique = [...new Set(paths)];
   const dirs = unique.filter((p) => p.endsWith('/'));
   return unique.filter((p) => !dirs.some((d) => d !== p && p.startsWith(d)));
-}
-
-function treeBytes(dir: string): number {
-  let total = 0;
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      total += e.isDirectory() ? treeBytes(p) : lstatSync(p).size;
-    }
-  } catch { /* vanished */ }
-  return total;
 }
 
 function readableTree(dir: string): void {
@@ -272,6 +330,6 @@ function chownTree(dir: string, uid: number): void {
 export function describeProgress(p?: Progress): string {
   if (!p) return ' while starting up';
   if (p.phase !== 'train' || p.epoch === undefined) return ` during ${p.phase === 'load' ? 'data loading' : p.phase === 'predict' ? 'prediction' : 'training'}`;
-  const logs = Object.entries(p.logs ?? {}).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(', ');
+  const logs = Object.entries(p.logs ?? {}).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(', ');
   return ` at ${p.unit ?? 'epoch'} ${p.epoch}${p.epochs ? ` of ${p.epochs}` : ''}${logs ? ` (last ${logs})` : ''}`;
 }

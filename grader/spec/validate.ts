@@ -31,14 +31,18 @@ export class ValidationError extends Error {
   }
 }
 
-/** Validates `value` (from `source`, a file name or a description) or throws a ValidationError. */
-export function check<T>(validate: ValidateFunction, value: unknown, source: string): T {
-  if (!validate(value)) throw new ValidationError(source, (validate.errors ?? []).map(describe));
+/**
+ * Validates `value` (from `source`, a file name or a description) or throws a ValidationError.
+ * `at` names where `value` sits in its file (e.g. "task"), so fields read "task.trainCount".
+ */
+export function check<T>(validate: ValidateFunction, value: unknown, source: string, at?: string): T {
+  if (!validate(value)) throw new ValidationError(source, (validate.errors ?? []).map((e) => describe(e, at)));
   return value as T;
 }
 
-function describe(e: ErrorObject): string {
-  const at = e.instancePath === '' ? '(top level)' : e.instancePath.slice(1).replace(/\//g, '.');
+function describe(e: ErrorObject, prefix?: string): string {
+  const path = e.instancePath.slice(1).replace(/\//g, '.');
+  const at = prefix ? (path ? `${prefix}.${path}` : prefix) : path || '(top level)';
   if (e.keyword === 'additionalProperties') return `${at}: unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
   if (e.keyword === 'required') return `${at}: missing field "${(e.params as { missingProperty: string }).missingProperty}"`;
   if (e.keyword === 'enum') return `${at}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;

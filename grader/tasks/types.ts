@@ -10,6 +10,13 @@ export type Mode = 'grade' | 'check';
 export interface PrepareContext {
   assignment: Assignment;
   mode: Mode;
+  /**
+   * The seed for everything this mode draws (held-out points, splits, pair and image subsets).
+   * grade: an HMAC of the instructor's secret (grader/spec/secret.ts drawSeed), which no submission can
+   * recompute; check: the public "<seed>/check". Host side only: never put it, or anything that reveals
+   * it, into the sandbox's files or params.
+   */
+  draw: string;
   cacheRoot: string;
   dataDir?: string;
   /** --weights: another pretrained base (path or URL) for tasks that use one. */
@@ -24,6 +31,8 @@ export interface PreparedTask {
   dataset: { name: string; checksum: string; evaluatedOn: string };
   /** ajv schema of the outputs the sandbox half returns. */
   outputSchema: object;
+  /** Largest result message the sandbox half can need for these inputs, in bytes; bounds what the grader reads. */
+  maxOutputBytes?: number;
   /** Semantic checks beyond the schema (lengths, ranges); throws a message for BAD_OUTPUT. */
   checkOutputs(outputs: unknown): void;
   /**

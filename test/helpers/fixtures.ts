@@ -5,6 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx } from '../../grader/data/idx.ts';
+import { secretFromValue, type Secret } from '../../grader/spec/secret.ts';
+
+/** The grading secret of the test suite: fixed, so grade-mode draws are the same on every run and machine. */
+export const TEST_SECRET = 'dlgrade-test-suite-secret-not-for-grading';
+
+/** For runBatch in grade mode (BatchOptions.secret). */
+export function testSecret(value = TEST_SECRET): Secret {
+  return secretFromValue(value, 'test');
+}
+
+// Every grader a test starts through the CLI inherits this: tests never create or read the
+// instructor's real secret file (~/.config/dlgrade/secret) nor depend on one in the environment.
+process.env.DLGRADE_SECRET = TEST_SECRET;
 
 const made: string[] = [];
 process.on('exit', () => {
@@ -50,16 +63,18 @@ export function writeTinyMnist(dir: string, nTrain = 200, nTest = 100): string {
 export function tinySiameseAssignment(root: string, id = 'tiny-siamese', overrides: Record<string, unknown> = {}): string {
   const dir = join(root, id);
   mkdirSync(dir, { recursive: true });
-  const spec = {
+  const spec: Record<string, unknown> = {
     id,
     title: 'Tiny siamese (test fixture)',
     source: 'test',
     seed: 7,
     limits: { timeLimitSec: 60, memoryLimitMiB: 1024, maxBatchSize: 64 },
     task: { kind: 'siamese-pairs', dataset: 'mnist', trainCount: 150, positivesPerClass: 4, negativesPerCombination: 2, predictBatch: 50 },
-    rubric: [{ id: 'auc', title: 'AUC', metric: 'auc', op: '>', threshold: 0.9, points: 1 }],
+    rubric: [{ id: 'auc', title: 'AUC', metric: 'auc', op: '>', threshold: 0.9, points: 1, evidence: 'measured' }],
     ...overrides,
   };
+  // Every rubric item must say what its value rests on; fixture items that do not say are measured ones.
+  if (Array.isArray(spec.rubric)) spec.rubric = spec.rubric.map((r: unknown) => (r && typeof r === 'object' && !('evidence' in r) ? { ...r, evidence: 'measured' } : r));
   writeFileSync(join(dir, 'assignment.json'), JSON.stringify(spec, null, 2));
   return dir;
 }

@@ -1,6 +1,12 @@
 // The harness watches training itself rather than trusting the submission:
 // every model.fit / fitDataset reports epochs to the grader (so a time limit
-// can say how far training got) and every batch size is checked.
+// can say how far training got) and every batch size is checked, on every
+// path that trains: fit's batchSize, every batch a dataset hands fitDataset,
+// trainOnBatch, the Layers training step itself, and batches a hand-written
+// loop reads from a tf.data dataset. It also notes, for every model.save,
+// whether it ran inside an epoch-end callback of a running fit (checkpoints).
+// All of this runs in the submission's own realm: what it observes or refuses
+// is an integrity signal, not proof (README, "What the grader trusts").
 import { ContractError, type Progress } from "../../tasks/types.ts";
 
 type Tf = typeof import('@tensorflow/tfjs');
@@ -15,6 +21,23 @@ export type EpochEndListener = (model: LayersModel, logs?: Record<string, number
 let epochEndListener: EpochEndListener | undefined;
 let refusal: BatchSizeError | undefined;
 
+/** The Layers training entry points a task can switch off (a hand-written loop is asked for). */
+export type TrainingCall = 'model.fit' | 'model.fitDataset' | 'model.trainOnBatch' | 'model.makeTrainFunction';
+let trainingRefusal: ((call: TrainingCall) => Error) | undefined;
+
+/** One model.save call: `epoch` is set when it ran inside an epoch-end callback of a running fit/fitDataset. */
+export interface SaveRecord {
+  /** Epoch ends seen so far, counted across every fit/fitDataset call (1 = the first epoch's end). */
+  epoch?: number;
+  /** The folder (or model.json path) of a 'file://' URL, as given; absent for other handlers. */
+  fileUrlPath?: string;
+}
+const MAX_SAVES = 10000;
+const saves: SaveRecord[] = [];
+let epochEnds = 0;
+/** Set while the callbacks' onEpochEnd run, between the grader's first and last callback. */
+let inEpochEnd: number | undefined;
+
 /** Installs (or with no argument removes) the task's epoch-end step. */
 export function setEpochEndListener(fn?: EpochEndListener): void {
   epochEndListener = fn;
@@ -25,59 +48,240 @@ export function batchSizeRefusal(): BatchSizeError | undefined {
   return refusal;
 }
 
+/**
+ * From now on model.fit, fitDataset, trainOnBatch and makeTrainFunction throw `make(call)`.
+ * Checked inside the wrappers installed before the submission loaded, so a
+ * reference the submission took at load time is refused too.
+ */
+export function refuseModelTraining(make: (call: TrainingCall) => Error): void {
+  trainingRefusal = make;
+}
+
+/** Every model.save so far (at most 10,000), in call order. */
+export function modelSaves(): readonly SaveRecord[] {
+  return saves;
+}
+
 export function installFitHooks(tf: Tf, maxBatchSize: number, progress: (p: Progress) => void): void {
+  // Captured now, before the submission loads: it may patch Function.prototype.call, tf.CustomCallback…
+  const { apply, defineProperty, getPrototypeOf } = Reflect;
+  const { isArray } = Array, { values, hasOwn } = Object, toNumber = Number, { isFinite } = Number;
+  const CustomCallback = tf.CustomCallback;
+  const Tensor = tf.Tensor;
+  const strSlice = String.prototype.slice, startsWith = String.prototype.startsWith;
+  const push = Array.prototype.push;
+  const wrapped = new WeakSet<object>();
+  const addWrapped = WeakSet.prototype.add, hasWrapped = WeakSet.prototype.has;
   const proto = tf.LayersModel.prototype as unknown as Record<string, (...args: any[]) => any>;
-  const checkBatch = (bs: unknown, where: string) => {
-    if (typeof bs === 'number' && bs > maxBatchSize) {
-      const e = new BatchSizeError(`${where}: batch size ${bs} exceeds this assignment's limit of ${maxBatchSize}`);
+  /**
+   * Anything number-like counts (new Number(4096), '4096', { valueOf }): it is
+   * converted once, checked, and that number is what TF.js gets, so a
+   * valueOf that answers differently the second time changes nothing.
+   */
+  const checkBatch = (bs: unknown, where: string): number => {
+    const n = toNumber(bs);
+    if (!isFinite(n) || n > maxBatchSize) {
+      const e = new BatchSizeError(isFinite(n)
+        ? `${where}: batch size ${n} exceeds this assignment's limit of ${maxBatchSize}`
+        : `${where}: batch size ${typeof bs === 'string' ? JSON.stringify(bs.slice(0, 40)) : String(n)} is not a finite number (the limit is ${maxBatchSize})`);
       refusal ??= e;
       throw e;
     }
+    return n;
   };
-  const observer = (epochs: number | undefined, model: LayersModel) => ({
+  const refuseIfAsked = (call: TrainingCall) => {
+    if (trainingRefusal) throw trainingRefusal(call);
+  };
+  /** Which training call is running, for messages (not re-entrant: the latest one). */
+  let active: 'model.fit' | 'model.fitDataset' | 'model.trainOnBatch' | undefined;
+  let fitDatasets = 0;
+  const during = <T>(call: NonNullable<typeof active>, run: () => T): T => {
+    const before = active;
+    active = call;
+    let out: T;
+    try {
+      out = run();
+    } catch (e) {
+      active = before;
+      throw e;
+    }
+    const done = () => { active = before; };
+    if (out && typeof (out as { then?: unknown }).then === 'function') (out as unknown as Promise<unknown>).then(done, done);
+    else done();
+    return out;
+  };
+
+  // Epoch ends: the first callback marks the moment, the grader's own last one ends it.
+  const marker = () => ({
+    onEpochEnd: () => { inEpochEnd = ++epochEnds; },
+  });
+  const observer = (epochs: unknown, model: LayersModel) => ({
     onEpochEnd: async (epoch: number, logs?: Record<string, unknown>) => {
+      inEpochEnd = undefined;
       const numeric = numericLogs(logs);
-      progress({ phase: 'train', epoch: epoch + 1, epochs, logs: numeric });
+      progress({ phase: 'train', epoch: epoch + 1, epochs: typeof epochs === 'number' ? epochs : undefined, logs: numeric });
       if (epochEndListener) await epochEndListener(model, numeric);
     },
   });
   // tfjs accepts either callback objects or plain {onEpochEnd…} configs, but not a mix:
   // normalise everything to callback objects before adding ours.
-  const asCallback = (cb: any) => (typeof cb?.setParams === 'function' ? cb : new tf.CustomCallback(cb));
+  const asCallback = (cb: any) => (typeof cb?.setParams === 'function' ? cb : new CustomCallback(cb));
   const withObserver = (args: Record<string, any> | undefined, model: LayersModel) => {
     const cbs = args?.callbacks;
-    const list = cbs === undefined || cbs === null ? [] : Array.isArray(cbs) ? [...cbs] : [cbs];
-    return { ...args, callbacks: [...list.map(asCallback), asCallback(observer(args?.epochs ?? 1, model))] };
+    const list = cbs === undefined || cbs === null ? [] : isArray(cbs) ? [...cbs] : [cbs];
+    return { ...args, callbacks: [new CustomCallback(marker(), 'never'), ...list.map(asCallback), asCallback(observer(args?.epochs ?? 1, model))] };
   };
+  /** A fit that ends (or fails) inside a callback leaves no epoch-end moment behind. */
+  const settle = (p: unknown) => {
+    const clear = () => { inEpochEnd = undefined; };
+    if (p && typeof (p as { then?: unknown }).then === 'function') (p as Promise<unknown>).then(clear, clear);
+    return p;
+  };
+
   const fit = proto.fit!;
   proto.fit = function (this: LayersModel, x: unknown, y: unknown, args?: Record<string, any>) {
-    checkBatch(args?.batchSize ?? 32, 'model.fit');
-    return fit.call(this, x, y, withObserver(args, this));
+    refuseIfAsked('model.fit');
+    const config: Record<string, unknown> = withObserver(args, this); // reads args' getters once
+    const bs = hasOwn(config, 'batchSize') ? config.batchSize : undefined;
+    // An own data property: no getter (on args or a prototype) can answer tfjs differently later.
+    defineProperty(config, 'batchSize', { value: checkBatch(bs ?? 32, 'model.fit'), enumerable: true, writable: true, configurable: true }); // 32: tfjs' default
+    return settle(during('model.fit', () => apply(fit, this, [x, y, config])));
   };
   const fitDataset = proto.fitDataset!;
   proto.fitDataset = function (this: LayersModel, ds: unknown, args?: Record<string, any>) {
-    return fitDataset.call(this, ds, withObserver(args, this));
+    refuseIfAsked('model.fitDataset');
+    const config = withObserver(args, this);
+    fitDatasets++;
+    let p: unknown;
+    try {
+      p = during('model.fitDataset', () => apply(fitDataset, this, [ds, config]));
+    } catch (e) {
+      fitDatasets--;
+      throw e;
+    }
+    const done = () => { fitDatasets--; };
+    if (p && typeof (p as { then?: unknown }).then === 'function') (p as Promise<unknown>).then(done, done);
+    else done();
+    return settle(p);
   };
   const trainOnBatch = proto.trainOnBatch!;
   proto.trainOnBatch = function (this: LayersModel, x: unknown, ...rest: unknown[]) {
-    const first = Array.isArray(x) ? x[0] : x && typeof x === 'object' && !('shape' in x) ? Object.values(x)[0] : x;
-    checkBatch((first as { shape?: number[] } | undefined)?.shape?.[0], 'model.trainOnBatch');
-    return trainOnBatch.call(this, x, ...rest);
+    refuseIfAsked('model.trainOnBatch');
+    const first = isArray(x) ? x[0] : x && typeof x === 'object' && !('shape' in x) ? values(x)[0] : x;
+    const rows = (first as { shape?: unknown[] } | undefined)?.shape?.[0];
+    if (rows !== undefined && rows !== null) checkBatch(rows, 'model.trainOnBatch');
+    return during('model.trainOnBatch', () => apply(trainOnBatch, this, [x, ...rest]));
   };
+  // The Layers training step that fit, fitDataset and trainOnBatch all run: its first input's rows are the batch.
+  const makeTrainFunction = proto.makeTrainFunction!;
+  proto.makeTrainFunction = function (this: LayersModel, ...a: unknown[]) {
+    refuseIfAsked('model.makeTrainFunction');
+    const step = apply(makeTrainFunction, this, a) as (data: unknown[]) => unknown;
+    return function (this: unknown, data: unknown[]) {
+      const rows = isArray(data) ? (data[0] as { shape?: unknown[] } | undefined)?.shape?.[0] : undefined;
+      if (rows !== undefined && rows !== null) checkBatch(rows, `${active ?? 'the training step'} (a batch it was given)`);
+      return apply(step, this, [data]);
+    };
+  };
+  const save = proto.save!;
+  proto.save = function (this: LayersModel, handlerOrUrl: unknown, ...rest: unknown[]) {
+    if (saves.length < MAX_SAVES) {
+      const record: SaveRecord = {};
+      if (inEpochEnd !== undefined) record.epoch = inEpochEnd;
+      if (typeof handlerOrUrl === 'string' && apply(startsWith, handlerOrUrl, ['file://'])) record.fileUrlPath = apply(strSlice, handlerOrUrl, [7]) as string;
+      apply(push, saves, [record]);
+    }
+    return apply(save, this, [handlerOrUrl, ...rest]);
+  };
+
   const dsProto = tf.data.Dataset.prototype as unknown as Record<string, (...args: any[]) => any>;
   const batch = dsProto.batch!;
-  dsProto.batch = function (this: unknown, size: number, ...rest: unknown[]) {
-    checkBatch(size, 'dataset.batch');
-    return batch.call(this, size, ...rest);
+  dsProto.batch = function (this: unknown, size: unknown, ...rest: unknown[]) {
+    return apply(batch, this, [checkBatch(size, 'dataset.batch'), ...rest]);
   };
+
+  /**
+   * A dataset element's batch: the rows of its tensors of rank ≥ 2 (a single
+   * example of rank ≥ 2, an image row, has its height there; rank-1 tensors
+   * are left alone, since a feature row [784] is not a batch of 784).
+   */
+  const checkElement = (value: unknown) => {
+    const where = fitDatasets > 0 ? 'model.fitDataset (a batch its dataset yielded)' : 'dataset iterator (a batch it yielded to a hand-written loop)';
+    const stack: unknown[] = [value];
+    let seen = 0;
+    while (stack.length && seen < 64) {
+      const v = stack.pop();
+      seen++;
+      if (v instanceof Tensor) {
+        const shape = v.shape;
+        if (shape.length >= 2) checkBatch(shape[0], where);
+      } else if (isArray(v)) {
+        for (let i = 0; i < v.length && i < 64; i++) stack.push(v[i]);
+      } else if (v && typeof v === 'object' && getPrototypeOf(v) === Object.prototype) {
+        const vs = values(v);
+        for (let i = 0; i < vs.length && i < 64; i++) stack.push(vs[i]);
+      }
+    }
+  };
+  /** Every iterator a dataset hands out checks the elements it yields (forEachAsync, toArray and fitDataset use it too). */
+  const checkedIterator = (it: unknown) => {
+    if (!it || typeof it !== 'object' || apply(hasWrapped, wrapped, [it])) return it;
+    const next = (it as { next?: unknown }).next;
+    if (typeof next !== 'function') return it;
+    apply(addWrapped, wrapped, [it]);
+    defineProperty(it, 'next', {
+      value: async function (this: unknown, ...a: unknown[]) {
+        const r = await apply(next, it, a) as { done?: boolean; value?: unknown } | undefined;
+        if (r && !r.done) checkElement(r.value);
+        return r;
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+    return it;
+  };
+  // tf.data builds every dataset as an instance of its own anonymous subclass with its own
+  // iterator(), so no prototype method can be wrapped. Every Dataset constructor does set
+  // `this.size` though (tfjs-data's compiled classes assign it): an accessor on the prototype
+  // sees each new dataset and gives it an iterator() that checks what it yields.
+  const giveCheckedIterator = (ds: object) => {
+    defineProperty(ds, 'iterator', {
+      value: async function (this: unknown, ...a: unknown[]) {
+        const own = (getPrototypeOf(ds) as { iterator?: unknown } | null)?.iterator;
+        if (typeof own !== 'function') throw new TypeError('dataset.iterator is not a function');
+        return checkedIterator(await apply(own, ds, a));
+      },
+      writable: true, configurable: true, enumerable: false,
+    });
+  };
+  if (!hasOwn(dsProto, 'size')) {
+    defineProperty(dsProto, 'size', {
+      configurable: true,
+      enumerable: false,
+      get() { return null; },
+      set(this: object, v: unknown) {
+        defineProperty(this, 'size', { value: v, writable: true, enumerable: true, configurable: true });
+        if (!hasOwn(this, 'iterator')) giveCheckedIterator(this);
+      },
+    });
+  }
 }
 
+/** The epoch's logs for the grader: at most 32 keys of at most 64 characters, finite numbers only. */
 function numericLogs(logs?: Record<string, unknown>): Record<string, number> | undefined {
-  if (!logs) return undefined;
+  if (!logs || typeof logs !== 'object') return undefined;
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(logs).slice(0, 32)) {
-    const n = typeof v === 'number' ? v : typeof (v as { dataSync?: unknown })?.dataSync === 'function' ? (v as { dataSync(): Float32Array }).dataSync()[0] : undefined;
-    if (n !== undefined && Number.isFinite(n)) out[k] = n;
+  let kept = 0;
+  for (const k of Object.keys(logs)) {
+    if (kept >= 32) break;
+    if (k.length > 64) continue;
+    let n: unknown;
+    try {
+      const v = logs[k];
+      n = typeof v === 'number' ? v : typeof (v as { dataSync?: unknown })?.dataSync === 'function' ? (v as { dataSync(): Float32Array }).dataSync()[0] : undefined;
+    } catch {
+      continue;
+    }
+    if (typeof n === 'number' && Number.isFinite(n)) { out[k] = n; kept++; }
   }
   return out;
 }

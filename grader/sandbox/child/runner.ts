@@ -1,41 +1,39 @@
+'use strict'; // esbuild keeps it atop the bundle: strict runner code is not reachable through .caller or CallSite.getFunction()
 // Runs inside the sandbox as plain CommonJS (compiled by esbuild): loads the
 // backend, the compiled submission and the task's sandbox half, and reports
-// on fd 3. It is not trusted for scoring: the grader only takes raw outputs.
-import { readFileSync, writeSync } from 'node:fs';
+// over the signed channel on fd 3. It is not trusted for scoring: the grader
+// only takes raw outputs.
+import { channel, exitNow, loadSubmission, lockdown } from './lockdown.ts'; // first: takes the job's key before anything else loads
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import seedrandom from 'seedrandom';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from '../../backend/load-backend.ts';
 import { sandboxTasks } from '../../tasks/sandboxes.ts';
 import { ContractError, type Progress } from '../../tasks/types.ts';
-import { PROTOCOL_FD, type ChildMessage, type JobFile } from '../protocol.ts';
+import type { JobFile } from '../protocol.ts';
 import { installFitHooks } from './fit-hooks.ts';
 import { TF_GLOBAL } from './tf-global.ts';
 import { registerFileRouter } from '../../tfio/file-io.ts';
 
-function send(msg: ChildMessage): void {
-  writeSync(PROTOCOL_FD, JSON.stringify(msg) + '\n');
-}
+const { setTimeout: later } = require('node:timers') as typeof import('node:timers');
+const runnerFile = __filename;
 
-/** Exits once the submission's own stdout/stderr writes (async on pipes) have drained. */
+/** Exits once the submission's own stdout/stderr writes (async on pipes) have drained, or after 2 s. */
 async function exit(code: number): Promise<never> {
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((res) => s.write('', res))));
-  process.exit(code);
+  const drained = Promise.all([process.stdout, process.stderr].map((s) => new Promise((res) => s.write('', res))));
+  await Promise.race([drained, new Promise((res) => later(res, 2000))]);
+  return exitNow(code);
 }
 
 let failing = false;
 let srcDir: string | undefined; // the submission's copied sources, for picking its own stack frames
-async function fail(kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT', e: unknown): Promise<never> {
-  if (failing) return process.exit(1); // a second failure while reporting the first
+async function fail(kind: 'BAD_SUBMISSION' | 'CRASH', e: unknown): Promise<never> {
+  if (failing) return exitNow(1); // a second failure while reporting the first
   failing = true;
-  const err = e instanceof Error ? e : new Error(String(e));
-  const isOom = err instanceof RangeError && /allocation failed|out of memory|Maximum memory size|memory access out of bounds|Invalid typed array length|Array buffer allocation/i.test(err.message);
-  // Only the submission's own frames help a student; the runner's and Node's are noise.
-  const all = (err.stack ?? '').split('\n').slice(1);
-  const own = srcDir ? all.filter((l) => l.includes(srcDir!)) : [];
-  const frames = own.length ? own : all.filter((l) => !l.includes(__filename)).slice(0, 3);
-  const code = (err as NodeJS.ErrnoException).code;
-  send({ t: 'error', kind: isOom ? 'MEMORY_LIMIT' : kind, message: `${err.name}${code && !err.message.includes(code) ? ` [${code}]` : ''}: ${err.message}`, stack: frames.slice(0, 8).join('\n') });
+  try {
+    channel.error(kind, e, srcDir, runnerFile);
+  } catch { /* the channel itself failed (fd 3 gone): the exit code still tells */ }
   return exit(1);
 }
 
@@ -47,22 +45,24 @@ async function main(): Promise<void> {
   const backend = await loadBackend(tf, job.backend, { allowNative: job.allowNative });
   (globalThis as Record<symbol, unknown>)[TF_GLOBAL] = tf;
   registerFileRouter(tf); // model.save('file://…') as with tfjs-node
-  const progress = (p: Progress) => send({ t: 'progress', ...p });
+  const progress = (p: Progress) => channel.progress(p);
   installFitHooks(tf, job.limits.maxBatchSize, progress);
-  send({ t: 'ready', backend });
+  channel.ready(backend);
 
   const task = sandboxTasks[job.task];
   if (!task) return fail('CRASH', new Error(`runner has no task "${job.task}"`));
   const ctx = { tf, params: job.params, files: job.files, limits: job.limits, seed: job.seed, outDir: job.outDir, artifactsDir: job.artifactsDir, progress };
+  // The backend and the task's half are loaded: from here on nothing needs what the lockdown takes away.
+  const lock = lockdown(tf, require);
   if (job.stage === 'verify') {
     if (!task.verify) return fail('CRASH', new Error(`task "${job.task}" has no verify stage`));
     let verified: unknown;
     try {
       verified = await task.verify(ctx);
+      channel.result(verified);
     } catch (e) {
       return fail('CRASH', e);
     }
-    send({ t: 'result', outputs: verified });
     return exit(0);
   }
 
@@ -71,8 +71,7 @@ async function main(): Promise<void> {
     // Stack traces point into the student's own .ts files. Enabled only now:
     // as a flag it also parsed tfjs' 17 MB of source maps, 85 ms per process.
     process.setSourceMapsEnabled(true);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(job.submission!);
+    const mod = loadSubmission(job.submission!, readFileSync(job.submission!, 'utf8'), lock) as Record<string, unknown>;
     submission = mod && typeof mod === 'object' && mod.default && typeof mod.default === 'object' ? { ...mod.default, ...mod } : mod;
   } catch (e) {
     return fail('BAD_SUBMISSION', e);
@@ -83,7 +82,11 @@ async function main(): Promise<void> {
   } catch (e) {
     return fail(e instanceof ContractError ? 'BAD_SUBMISSION' : 'CRASH', e);
   }
-  send({ t: 'result', outputs });
+  try {
+    channel.result(outputs); // runs the outputs' toJSON, if any: may throw
+  } catch (e) {
+    return fail('CRASH', e);
+  }
   await exit(0);
 }
 

@@ -6,8 +6,11 @@
 //   - inside it, the target channel's activation rose (measured by the verify
 //     stage: grader code in a fresh sandbox runs the pretrained base on the
 //     original and the returned picture);
-//   - the gradient steps ran at several scales (the sandbox half records the
-//     size of every pass through the base taken under a gradient).
+//   - the gradient steps ran at several scales and each scale's change made it
+//     into the picture (the sandbox half records the size of every pass through
+//     the base taken under a gradient, and how the change between the first and
+//     last pass at each size correlates with the returned picture's change in
+//     the region: an integrity signal, as it is observed in the submission's realm).
 import { join, resolve } from 'node:path';
 import { ensurePretrained } from '../../data/pretrained.ts';
 import { readPngRgb } from '../../data/png-image.ts';
@@ -71,7 +74,10 @@ const outputSchema = {
     scales: {
       type: 'array',
       maxItems: 10000,
-      items: { type: 'object', required: ['height', 'width', 'gradientSteps'], properties: { height: { type: 'integer' }, width: { type: 'integer' }, gradientSteps: { type: 'integer' } } },
+      items: {
+        type: 'object', required: ['height', 'width', 'gradientSteps', 'fused'],
+        properties: { height: { type: 'integer' }, width: { type: 'integer' }, gradientSteps: { type: 'integer' }, fused: { type: 'number', minimum: -1, maximum: 1 } },
+      },
     },
   },
 };
@@ -92,7 +98,7 @@ export interface DreamVerify {
 export const deepdream: TaskHost = {
   kind: 'deepdream',
   paramsSchema,
-  metrics: ['outside_max_change', 'inside_mean_change', 'target_before', 'target_after', 'target_gain', 'layer_gain', 'selectivity', 'octaves', 'pixels_in_range'],
+  metrics: ['outside_max_change', 'inside_mean_change', 'target_before', 'target_after', 'target_gain', 'layer_gain', 'selectivity', 'octaves', 'scales_with_steps', 'pixels_in_range'],
   async prepare(ctx: PrepareContext): Promise<PreparedTask> {
     const p = ctx.assignment.spec.task as unknown as DeepdreamParams;
     const where = ctx.assignment.specPath;
@@ -139,7 +145,8 @@ export const deepdream: TaskHost = {
         const metrics: Record<string, number> = {
           outside_max_change: maxChangeOutside(rgb, out, mask),
           inside_mean_change: meanChangeInside(rgb, out, mask),
-          octaves: countOctaves(o.scales),
+          octaves: countOctaves(o.scales.map((sc) => ({ ...sc, fused: sc.fused ?? 0 }))),
+          scales_with_steps: countOctaves(o.scales, 2, 1.15, -Infinity),
           // Half a grey level of slack: [0, 1] values survive the float round trip.
           pixels_in_range: o.min !== null && o.max !== null && o.min >= -0.5 / 255 && o.max <= 1 + 0.5 / 255 ? 1 : 0,
         };

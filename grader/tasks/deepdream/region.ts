@@ -1,6 +1,6 @@
 // Pure geometry for the DeepDream task: the region mask the grader hands out,
 // how much of the region each cell of a feature map covers, and how many
-// distinct scales (octaves) the submission's gradient steps ran at.
+// distinct scales (octaves) the submission's gradient steps ran at and fused into its picture.
 
 export type Region =
   | { shape: 'ellipse'; cx: number; cy: number; rx: number; ry: number }
@@ -44,15 +44,28 @@ export interface ScaleRecord {
   width: number;
   /** Forward passes of the pretrained base at this size while a gradient was being taken. */
   gradientSteps: number;
+  /**
+   * How much of what the steps at this size changed (the input of its last pass minus its first's) shows up
+   * inside the region of the returned picture: their correlation there, -1…1 (deepdream/sandbox.ts
+   * fusedCorrelation). 0 for passes that changed nothing.
+   */
+  fused?: number;
 }
 
 /**
- * Octaves: the image sizes at which at least `minSteps` gradient steps ran,
- * counted only when each is at least `minRatio` times the next smaller
- * counted one (a 256 and a 250 px pass are one scale, not two).
+ * A size's change must correlate at least this much with the returned picture's change in the region. The
+ * reference's three octaves reach about 0.4–0.9; throwaway passes (no change between them) give 0.
  */
-export function countOctaves(scales: ScaleRecord[], minSteps = 2, minRatio = 1.15): number {
-  const sizes = scales.filter((s) => s.gradientSteps >= minSteps).map((s) => Math.min(s.height, s.width)).sort((a, b) => a - b);
+export const MIN_FUSED = 0.2;
+
+/**
+ * Octaves: the image sizes at which at least `minSteps` gradient steps ran
+ * and whose change was fused into the returned picture (`fused` ≥ `minFused`,
+ * when recorded), counted only when each is at least `minRatio` times the
+ * next smaller counted one (a 256 and a 250 px pass are one scale, not two).
+ */
+export function countOctaves(scales: ScaleRecord[], minSteps = 2, minRatio = 1.15, minFused = MIN_FUSED): number {
+  const sizes = scales.filter((s) => s.gradientSteps >= minSteps && (s.fused === undefined || s.fused >= minFused)).map((s) => Math.min(s.height, s.width)).sort((a, b) => a - b);
   let count = 0, last = 0;
   for (const s of sizes) {
     if (count === 0 || s >= last * minRatio) {

@@ -1,10 +1,14 @@
 // Sandbox half of deepdream: hands the submission the picture, the region
 // mask, the target and ctx.loadBase() (the pretrained InceptionV3, any input
 // size, cut at the layers it asks for), and records the size of every pass
-// through the base taken while a gradient is being computed: the octaves the
-// grader counts. The verify half runs without the submission: it measures
-// the target channel inside the region on the original and the dreamed
-// picture with a base of its own.
+// through the base taken while a gradient is being computed, with a small
+// picture of its input at the first and the last pass of each size: the
+// octaves the grader counts are the sizes whose change (last minus first)
+// shows up inside the region of the returned picture, so throwaway passes
+// count for nothing. That is observed in the submission's realm: an integrity
+// signal. The verify half runs without the submission: it measures the target
+// channel inside the region on the original and the dreamed picture with a
+// base of its own.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,8 +49,9 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
   const image = pictureTensor(tf, rgb, H, W);
   const mask = tf.tensor2d(Float32Array.from(new Uint8Array(readFileSync(files.mask!))), [H, W]);
 
-  // Every pass through a loaded base under a gradient, by input size.
-  const scales = new Map<string, { height: number; width: number; gradientSteps: number }>();
+  // Every pass through a loaded base under a gradient, by input size, with the input's fingerprint at the first
+  // and the latest pass (for the first MAX_FINGERPRINTED sizes).
+  const scales = new Map<string, ScaleSeen>();
   const engineState = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
   const loadBase = async (options?: unknown): Promise<LayersModel> => {
     const o = checkLoadOptions(options);
@@ -61,6 +66,11 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
         const seen = scales.get(key) ?? { height: h, width: w, gradientSteps: 0 };
         if (seen.gradientSteps === 0) ctx.progress({ phase: 'train', unit: 'octave', epoch: scales.size + 1, epochs: octaves, logs: { size: Math.min(h, w) } });
         seen.gradientSteps++;
+        if (seen.gradientSteps === 1 ? scales.size < MAX_FINGERPRINTED : seen.first) {
+          const fp = fingerprint(tf, x);
+          if (seen.gradientSteps === 1) seen.first = fp;
+          else seen.last = fp;
+        }
         scales.set(key, seen);
       }
       return call.call(this, inputs, kwargs);
@@ -84,12 +94,74 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     if (bytes.length) bytes[i] = Math.round(Math.min(1, Math.max(0, v)) * 255);
   }
   writeFileSync(join(ctx.outDir, DREAM_FILE), bytes);
+  // The returned picture's change inside the region, at fingerprint size, against each size's own change.
+  const change = values.length === H * W * 3 && !nonFinite
+    ? regionChange(tf, Float32Array.from(values), rgb, new Uint8Array(readFileSync(files.mask!)), H, W)
+    : undefined;
   return {
     image: Buffer.from(bytes).toString('base64'), shape, nonFinite,
     min: Number.isFinite(min) ? min : null, max: Number.isFinite(max) ? max : null,
-    scales: [...scales.values()],
+    scales: [...scales.values()].map(({ height, width, gradientSteps, first, last }) => ({
+      height, width, gradientSteps, fused: change && first && last ? round4(fusedCorrelation(first, last, change)) : 0,
+    })),
   };
 }
+
+interface ScaleSeen { height: number; width: number; gradientSteps: number; first?: Float32Array; last?: Float32Array }
+
+/** Sizes whose passes are fingerprinted (each fingerprint is FINGERPRINT² × 3 floats). */
+const MAX_FINGERPRINTED = 64;
+const FINGERPRINT = 64;
+
+/** A pass's input ([1, h, w, 3] in whatever units) resized to FINGERPRINT × FINGERPRINT: what it looked like. */
+function fingerprint(tf: Tf, x: Tensor): Float32Array | undefined {
+  if (x.rank !== 4 || x.shape[3] !== 3 || x.isDisposed) return undefined;
+  return tf.tidy(() => {
+    const first = (x.shape[0] === 1 ? x : x.slice([0, 0, 0, 0], [1, -1, -1, -1])) as import('@tensorflow/tfjs').Tensor4D;
+    return Float32Array.from(tf.image.resizeBilinear(first.toFloat(), [FINGERPRINT, FINGERPRINT]).dataSync());
+  });
+}
+
+/** The returned picture minus the original at fingerprint size, and which fingerprint cells lie in the region. */
+function regionChange(tf: Tf, returned: Float32Array, rgb: Uint8Array, mask: Uint8Array, h: number, w: number): { delta: Float32Array; inside: Uint8Array } {
+  const dreamed = tf.tensor4d(returned, [1, h, w, 3]);
+  const original = tf.tidy(() => pictureTensor(tf, rgb, h, w).expandDims(0));
+  const after = fingerprint(tf, dreamed)!, before = fingerprint(tf, original)!;
+  const cells = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(Float32Array.from(mask), [1, h, w, 1]), [FINGERPRINT, FINGERPRINT]).dataSync());
+  tf.dispose([dreamed, original]);
+  return { delta: after.map((v, i) => v - before[i]!), inside: Uint8Array.from(cells, (c) => (c >= 0.5 ? 1 : 0)) };
+}
+
+/**
+ * How much of what the gradient steps at one size changed (its last pass's input minus its first's) is in the
+ * returned picture's change inside the region: their correlation over the region's cells (any units, any offset).
+ * Throwaway passes change nothing (0); an octave fused into the picture correlates with it.
+ */
+export function fusedCorrelation(first: Float32Array, last: Float32Array, change: { delta: Float32Array; inside: Uint8Array }): number {
+  const { delta, inside } = change;
+  if (first.length !== delta.length || last.length !== delta.length) return 0;
+  let n = 0, sa = 0, sb = 0;
+  for (let i = 0; i < delta.length; i++) {
+    if (!inside[Math.floor(i / 3)]) continue;
+    n++;
+    sa += last[i]! - first[i]!;
+    sb += delta[i]!;
+  }
+  if (n < 2) return 0;
+  const ma = sa / n, mb = sb / n;
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < delta.length; i++) {
+    if (!inside[Math.floor(i / 3)]) continue;
+    const a = last[i]! - first[i]! - ma, b = delta[i]! - mb;
+    ab += a * b;
+    aa += a * a;
+    bb += b * b;
+  }
+  const r = aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+  return Number.isFinite(r) ? r : 0;
+}
+
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
 
 /** Trusted: the target channel (and the whole layer) inside the region, before and after. */
 async function verify(ctx: SandboxTaskContext): Promise<DreamVerify> {

@@ -2,10 +2,11 @@
 // and the MSE metric; each adds what its work asks for:
 //   fit          (1.1) the Layers API: model.fit must be used
 //   custom-loop  (1.2) a hand-written loop: model.fit is disabled, optimizer steps counted
-//   checkpoints  (1.3) checkpoints written by a callback each epoch; the grader restores the latest
+//   checkpoints  (1.3) checkpoints saved from an epoch-end callback during fit (an in-realm signal, cross-checked
+//                against the folders); the grader restores the latest
 //   save-restore (1.4) weights-only and whole-model artifacts, both reloaded by the grader
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
-import { cubicData, maxAbsDiff, mse, type CubicSpec } from './data.ts';
+import { COEFFICIENT_SPREAD, cubicData, graderCoefficients, maxAbsDiff, mse, type CubicSpec } from './data.ts';
 
 export type FitVariant = 'fit' | 'custom-loop' | 'checkpoints' | 'save-restore';
 
@@ -34,7 +35,21 @@ const paramsSchema = {
 const outputSchemas: Record<FitVariant, object> = {
   fit: { type: 'object', required: ['predictions', 'fitCalls'], properties: { predictions: nums, fitCalls: { type: 'integer' } } },
   'custom-loop': { type: 'object', required: ['predictions', 'optimizerSteps'], properties: { predictions: nums, optimizerSteps: { type: 'integer' } } },
-  checkpoints: { type: 'object', required: ['predictions'], properties: { predictions: nums } },
+  checkpoints: {
+    type: 'object',
+    required: ['predictions', 'saves'],
+    properties: {
+      predictions: nums,
+      saves: {
+        type: 'object',
+        required: ['inTraining', 'other'],
+        properties: {
+          inTraining: { type: 'array', maxItems: 1000, items: { type: 'object', required: ['epoch', 'folder'], properties: { epoch: { type: 'integer', minimum: 1 }, folder: { type: 'string', pattern: '^epoch-\\d+$' } } } },
+          other: { type: 'integer', minimum: 0 },
+        },
+      },
+    },
+  },
   'save-restore': {
     type: 'object',
     required: ['trained', 'fromWeights', 'fromModel'],
@@ -42,18 +57,26 @@ const outputSchemas: Record<FitVariant, object> = {
   },
 };
 
-interface CheckpointVerify { checkpoints: { epoch: number; mtimeMs: number }[]; predictions: number[] | null; errors: string[] }
+/** The sandbox's record of model.save calls (function-fit/sandbox.ts checkpointSaves). */
+interface CheckpointSaves { inTraining: { epoch: number; folder: string }[]; other: number }
+interface CheckpointVerify { checkpoints: { epoch: number; name?: string; mtimeMs: number }[]; predictions: number[] | null; errors: string[] }
 interface SaveRestoreVerify { fromModel: number[] | null; fromWeights: number[] | null; weightsOnly: boolean; errors: string[] }
 
 export const functionFit: TaskHost = {
   kind: 'function-fit',
   paramsSchema,
-  metrics: ['mse', 'fit_calls', 'optimizer_steps', 'checkpoints_written', 'restore_max_abs_diff', 'model_restore_diff', 'weights_restore_diff', 'own_restore_diff', 'weights_only'],
+  metrics: ['mse', 'fit_calls', 'optimizer_steps', 'checkpoints_written', 'checkpoint_folders', 'restore_max_abs_diff', 'model_restore_diff', 'weights_restore_diff', 'own_restore_diff', 'weights_only'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as FunctionFitParams;
-    // grade and check draw different held-out points; training points are the same.
-    const data = cubicData(p, ctx.assignment.spec.seed);
-    const held = ctx.mode === 'grade' ? data : cubicData({ ...p }, `${ctx.assignment.spec.seed}/check`);
+    // grade: the grader's cubic is near the statement's (each coefficient within ±0.3), and it, the training points
+    // and the held-out points all come from the secret draw, so the statement's coefficients alone miss the MSE
+    // threshold and only training on the handed data passes. check: the statement's cubic, training points from
+    // the public seed and held-out points from the public "<seed>/check", as always.
+    const grading = ctx.mode === 'grade';
+    const mseLimit = Math.max(0, ...ctx.assignment.spec.rubric.filter((r) => r.metric === 'mse').map((r) => r.threshold));
+    const truth: CubicSpec = grading ? { ...p, coefficients: graderCoefficients(p, ctx.draw, 2 * (mseLimit || 0.1)) } : p;
+    const data = cubicData(truth, grading ? ctx.draw : ctx.assignment.spec.seed);
+    const held = grading ? data : cubicData(p, ctx.draw);
     const params = { variant: p.variant, xTrain: data.xTrain, yTrain: data.yTrain, xTest: held.xTest };
     const n = held.xTest.length;
     const expectLength = (name: string, xs: unknown) => {
@@ -62,7 +85,12 @@ export const functionFit: TaskHost = {
     return {
       files: {},
       params,
-      dataset: { name: 'cubic', checksum: `coefficients ${p.coefficients.join(',')}, noise ${p.noiseStd}, seed ${ctx.assignment.spec.seed}`, evaluatedOn: `${n} held-out points (${ctx.mode === 'grade' ? 'test' : 'public check'} draw)` },
+      dataset: {
+        name: 'cubic',
+        // Never the grader's own coefficients: results may be shown to students.
+        checksum: `coefficients ${grading ? `within ±${COEFFICIENT_SPREAD} of ` : ''}${p.coefficients.join(',')}, noise ${p.noiseStd}, seed ${ctx.assignment.spec.seed}`,
+        evaluatedOn: `${n} held-out points (${grading ? 'secret grading' : 'public check'} draw)`,
+      },
       outputSchema: outputSchemas[p.variant],
       checkOutputs(outputs) {
         const o = outputs as Record<string, number[]>;
@@ -77,11 +105,18 @@ export const functionFit: TaskHost = {
         if (p.variant === 'checkpoints') {
           const v = verified?.outputs as CheckpointVerify | undefined;
           const cps = v?.checkpoints ?? [];
-          // Written during training: one per epoch, each later than the one before.
+          const saves = (o as { saves: CheckpointSaves }).saves;
+          // Written during training: only model.save calls the sandbox saw inside an epoch-end callback of a running
+          // fit count, one per distinct epoch, and only into a folder epoch-N the verify stage found on disk.
+          // Saving every folder after fit returns counts nothing. That moment is observed in the submission's realm
+          // (an integrity signal); the folders' modification times, each later than the one before, stay a cross-check.
+          const found = new Set(cps.map((c) => c.name ?? `epoch-${c.epoch}`));
+          const epochs = new Set(saves.inTraining.filter((s) => found.has(s.folder)).map((s) => s.epoch));
           const increasing = cps.every((c, i) => i === 0 || c.mtimeMs > cps[i - 1]!.mtimeMs);
           return {
             mse: mse(o.predictions, held.yTest),
-            checkpoints_written: increasing ? cps.length : 0,
+            checkpoints_written: increasing ? epochs.size : 0,
+            checkpoint_folders: cps.length,
             restore_max_abs_diff: v?.predictions ? maxAbsDiff(v.predictions, o.predictions) : Infinity,
           };
         }

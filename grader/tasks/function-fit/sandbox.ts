@@ -1,11 +1,12 @@
 // Sandbox half of the WORK1 cubic-fit assignments, and the verify stage that
 // reloads their saved artifacts in a fresh process with no student code.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileSystem } from '../../tfio/file-io.ts';
 import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
 import { countModelCalls, countOptimizerSteps, refuseFit } from '../shared/training-guards.ts';
 import { numbersOf } from '../shared/images.ts';
+import { batchSizeRefusal, modelSaves, type SaveRecord } from '../../sandbox/child/fit-hooks.ts';
 
 type Tf = SandboxTaskContext['tf'];
 type Model = import('@tensorflow/tfjs').LayersModel;
@@ -32,6 +33,40 @@ async function modelPredict(tf: Tf, m: unknown, x: number[], what: string): Prom
   return values(tf, tf.tidy(() => m.predict(tf.tensor2d(x, [x.length, 1])) as import('@tensorflow/tfjs').Tensor), `${what}'s model.predict`);
 }
 
+/** A batch-size refusal stands even if the submission caught it and trained on. */
+function stickyRefusal(): void {
+  const refused = batchSizeRefusal();
+  if (refused) throw refused;
+}
+
+/**
+ * The checkpoints saved while training ran: model.save calls made inside an
+ * epoch-end callback of a running fit (the fit hooks note the moment), into a
+ * folder epoch-N of the checkpoint directory. One entry per call, in order;
+ * the host counts the distinct epochs whose folder the verify stage found.
+ * Observed in the submission's realm: an integrity signal.
+ */
+function checkpointSaves(saves: readonly SaveRecord[], checkpointDir: string): { inTraining: { epoch: number; folder: string }[]; other: number } {
+  const root = realOrResolved(checkpointDir);
+  const inTraining: { epoch: number; folder: string }[] = [];
+  let other = 0;
+  for (const s of saves) {
+    const path = s.fileUrlPath === undefined ? undefined : resolve(s.fileUrlPath.endsWith('.json') ? dirname(s.fileUrlPath) : s.fileUrlPath);
+    const folder = path && /^epoch-\d+$/.test(basename(path)) && realOrResolved(dirname(path)) === root ? basename(path) : undefined;
+    if (s.epoch !== undefined && folder && inTraining.length < 1000) inTraining.push({ epoch: s.epoch, folder });
+    else other++;
+  }
+  return { inTraining, other };
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
 async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promise<unknown> {
   const { tf, params } = ctx;
   const variant = params.variant as string;
@@ -45,6 +80,7 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     ctx.progress({ phase: 'train' });
     const model = await (sub.train as Function)(data(), trainCtx);
     ctx.progress({ phase: 'predict' });
+    stickyRefusal();
     const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
     return { predictions, fitCalls: calls.fit };
   }
@@ -56,6 +92,7 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     ctx.progress({ phase: 'train' });
     const model = await (sub.train as Function)(data(), trainCtx);
     ctx.progress({ phase: 'predict' });
+    stickyRefusal();
     const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
     return { predictions, optimizerSteps: steps() };
   }
@@ -65,17 +102,21 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     const checkpointDir = join(ctx.outDir, CHECKPOINTS);
     mkdirSync(checkpointDir, { recursive: true });
     ctx.progress({ phase: 'train' });
+    const savesBefore = modelSaves().length;
     await (sub.train as Function)(data(), { ...trainCtx, checkpointDir });
+    const saves = checkpointSaves(modelSaves().slice(savesBefore), checkpointDir);
     // Predictions come from the model the submission restores from its own checkpoint.
     ctx.progress({ phase: 'predict' });
     const restored = await (sub.restore as Function)({ ...trainCtx, checkpointDir });
-    return { predictions: await modelPredict(tf, restored, xTest, 'restore()') };
+    stickyRefusal();
+    return { predictions: await modelPredict(tf, restored, xTest, 'restore()'), saves };
   }
 
   // save-restore
   requireFns(sub, ['train', 'saveWeights', 'loadWeights', 'saveModel', 'loadModel']);
   ctx.progress({ phase: 'train' });
   const model = await (sub.train as Function)(data(), trainCtx);
+  stickyRefusal();
   const trained = await modelPredict(tf, model, xTest, 'train()');
   const weightsDir = join(ctx.outDir, 'weights'), modelDir = join(ctx.outDir, 'model');
   mkdirSync(weightsDir, { recursive: true });
@@ -111,7 +152,7 @@ async function verify(ctx: SandboxTaskContext): Promise<unknown> {
         loadError = `checkpoint ${last.name} does not load: ${(e as Error).message}`;
       }
     }
-    return { checkpoints: checkpoints.map(({ epoch, mtimeMs }) => ({ epoch, mtimeMs })), predictions, errors: loadError ? [loadError.replaceAll(dir + '/', '')] : [] };
+    return { checkpoints: checkpoints.map(({ epoch, name, mtimeMs }) => ({ epoch, name, mtimeMs })), predictions, errors: loadError ? [loadError.replaceAll(dir + '/', '')] : [] };
   }
 
   // save-restore: the whole model must load on its own; the weights folder must hold weights only,

@@ -1,11 +1,15 @@
 // Image classification (course notes 001, lab 1 and lab 2): the Keras
 // workflow of Sequential → compile → fit → evaluate → predict on MNIST or
 // Fashion-MNIST. Accuracy is computed here from the classes the grader's
-// own predict call produced, against labels that never leave this process.
+// own predict call produced, against labels that never leave this process:
+// that call runs in the verify stage (no student code) on the model the run
+// stage saved (shared/saved-model.ts). fit_calls and evaluate_calls are
+// observed in the submission's process: signals.
 import type { DatasetName } from '../../data/image-dataset.ts';
 import { evalSplit } from '../shared/eval-split.ts';
 import { writeIndexFiles } from '../shared/pair-files.ts';
-import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
+import type { SavedClassesVerify } from '../shared/saved-model.ts';
+import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 
 export interface ImageClassifyParams {
   kind: 'image-classify';
@@ -28,15 +32,14 @@ const paramsSchema = {
 
 const outputSchema = {
   type: 'object',
-  required: ['classes', 'fitCalls', 'evaluateCalls'],
+  required: ['fitCalls', 'evaluateCalls'],
   properties: {
-    classes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 9 } },
     fitCalls: { type: 'integer', minimum: 0 },
     evaluateCalls: { type: 'integer', minimum: 0 },
   },
 };
 
-interface Outputs { classes: number[]; fitCalls: number; evaluateCalls: number }
+interface Outputs { fitCalls: number; evaluateCalls: number }
 
 export const imageClassify: TaskHost = {
   kind: 'image-classify',
@@ -44,20 +47,22 @@ export const imageClassify: TaskHost = {
   metrics: ['accuracy', 'fit_calls', 'evaluate_calls'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as ImageClassifyParams;
-    const { cache, split, labels, pool } = evalSplit(ctx, p);
+    const { cache, split, labels, pool, trainFiles } = evalSplit(ctx, p);
     const truth = Uint8Array.from(pool, (i) => labels[i]!);
     return {
-      files: { trainImages: cache.files.trainImages, trainLabels: cache.files.trainLabels, evalImages: cache.files[`${split}Images`], ...writeIndexFiles(ctx, cache.meta.checksum, { evalIdx: pool }) },
+      files: { ...trainFiles, evalImages: cache.files[`${split}Images`], ...writeIndexFiles(ctx, cache.meta.checksum, { evalIdx: pool }) },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
       dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${split} split, ${pool.length} images` },
       outputSchema,
-      checkOutputs(outputs) {
+      maxOutputBytes: 64 * 1024, // the fit/evaluate counts (the classes come from the verify stage)
+      checkOutputs() { /* the counts are checked by the schema; the classes come from the verify stage */ },
+      // The verify stage: the saved model classifies the evaluation images (their labels stay here).
+      verify: { params: { height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 } },
+      score(outputs, verified?: VerifyResult) {
         const o = outputs as Outputs;
-        if (o.classes.length !== truth.length) throw new Error(`expected ${truth.length} predicted classes, got ${o.classes.length}`);
-      },
-      score(outputs) {
-        const o = outputs as Outputs;
-        const right = o.classes.reduce((k, c, i) => k + (c === truth[i] ? 1 : 0), 0);
+        const v = verified?.outputs as Partial<SavedClassesVerify> | undefined;
+        const classes = Array.isArray(v?.classes) && v.classes.length === truth.length ? v.classes : [];
+        const right = classes.reduce((k, c, i) => k + (c === truth[i] ? 1 : 0), 0);
         return { accuracy: right / truth.length, fit_calls: o.fitCalls, evaluate_calls: o.evaluateCalls };
       },
     };

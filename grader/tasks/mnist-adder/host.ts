@@ -1,14 +1,27 @@
 // MNIST adder (course notes WORK2): two digit images in, their sum (0–18) out.
-// Accuracy is computed here from predicted sums and sums that never leave
-// this process; the model's structure (a weight-shared twin branch, a custom
-// layer class) and its tf.data training are read from what the sandbox half
-// observed of the returned model, not from anything the submission claims.
+// Where each metric comes from:
+//   accuracy              measured here: the run stage's predicted sums (the submission's own
+//                         predict(), which holds its custom layer class) against sums that never
+//                         leave this process. The custom class is part of the contract, so the
+//                         saved model cannot be rebuilt without student code; the measurement
+//                         needs none: wrong sums cannot score.
+//   shared_weight_layers  topology-derived: read here from the model.json the run stage saved
+//   custom_layers         (shared/saved-model.ts), handed over by the verify stage that runs no
+//                         student code: a layer or nested model with weights called twice in the
+//                         saved graph (a twin branch), and layer classes that are not TF.js
+//                         built-ins. The graph TF.js serialises is the one reachable from the
+//                         model's outputs, so layer reports patched in the realm (inboundNodes,
+//                         names) do not make two branches one. The file is still written in the
+//                         submission's realm: a submission that rewrites TF.js's serialisation
+//                         itself can misstate it, so these remain integrity signals.
+//   fit_dataset_calls     observed in the realm (LayersModel.fitDataset counted): a signal.
 import { evalSplit } from '../shared/eval-split.ts';
 import type { DatasetName } from '../../data/image-dataset.ts';
 import { makeRng, randInt } from '../../util/rng.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
-import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
-import type { ModelInspection } from '../shared/inspect-model.ts';
+import { customClasses, parseModelJson, sharedLayers, type SavedModel } from '../shared/topology.ts';
+import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
+import type { AdderVerify } from './sandbox.ts';
 
 export interface AdderParams {
   kind: 'mnist-adder';
@@ -33,21 +46,23 @@ const paramsSchema = {
 
 const outputSchema = {
   type: 'object',
-  required: ['sums', 'model', 'fitDatasetCalls'],
+  required: ['sums', 'fitDatasetCalls'],
   properties: {
     sums: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 18 } },
     fitDatasetCalls: { type: 'integer' },
-    model: {
-      type: 'object',
-      required: ['isLayersModel', 'inputs', 'layers'],
-      properties: {
-        isLayersModel: { type: 'boolean' },
-        inputs: { type: 'integer' },
-        layers: { type: 'array', items: { type: 'object', required: ['name', 'className', 'custom', 'inboundNodes', 'params'] } },
-      },
-    },
   },
 };
+
+/** The saved model the verify stage handed over, parsed here under topology.ts's bounds; undefined when there is none. */
+function savedModel(verified: VerifyResult | undefined): SavedModel | undefined {
+  const text = (verified?.outputs as Partial<AdderVerify> | undefined)?.modelJson;
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseModelJson(text);
+  } catch {
+    return undefined; // the verify stage read it under the same bounds and listed why
+  }
+}
 
 export const mnistAdder: TaskHost = {
   kind: 'mnist-adder',
@@ -55,13 +70,13 @@ export const mnistAdder: TaskHost = {
   metrics: ['accuracy', 'shared_weight_layers', 'custom_layers', 'fit_dataset_calls'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as AdderParams;
-    const { cache, split: evalSplitName, labels, pool } = evalSplit(ctx, p);
-    const rng = makeRng(`${ctx.assignment.spec.seed}/${ctx.mode}`, 'adder-pairs');
+    const { cache, split: evalSplitName, labels, pool, trainFiles } = evalSplit(ctx, p);
+    const rng = makeRng(ctx.draw, 'adder-pairs'); // grade: secret-seeded; check: the public "<seed>/check"
     const a = Int32Array.from({ length: p.evalPairs }, () => pool[randInt(rng, pool.length)]!);
     const b = Int32Array.from({ length: p.evalPairs }, () => pool[randInt(rng, pool.length)]!);
     const sums = Uint8Array.from(a, (ai, k) => labels[ai]! + labels[b[k]!]!);
     return {
-      files: { trainImages: cache.files.trainImages, trainLabels: cache.files.trainLabels, evalImages: cache.files[`${evalSplitName}Images`], ...writePairFiles(ctx, cache.meta.checksum, a, b) },
+      files: { ...trainFiles, evalImages: cache.files[`${evalSplitName}Images`], ...writePairFiles(ctx, cache.meta.checksum, a, b) },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
       dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${p.evalPairs} random pairs` },
       outputSchema,
@@ -69,16 +84,19 @@ export const mnistAdder: TaskHost = {
         const o = outputs as { sums: number[] };
         if (o.sums.length !== sums.length) throw new Error(`expected ${sums.length} predicted sums (one per pair), got ${o.sums.length}`);
       },
-      score(outputs) {
-        const o = outputs as { sums: number[]; model: ModelInspection; fitDatasetCalls: number };
+      // The verify stage only reads the saved model.json back: nothing of the submission runs there.
+      verify: { params: {} },
+      score(outputs, verified?: VerifyResult) {
+        const o = outputs as { sums: number[]; fitDatasetCalls: number };
         let right = 0;
         o.sums.forEach((s, i) => { if (s === sums[i]) right++; });
-        const layers = o.model.isLayersModel ? o.model.layers : [];
+        const saved = savedModel(verified);
         return {
           accuracy: right / sums.length,
-          // A layer (or nested model) with weights, applied to more than one input: the twin branch.
-          shared_weight_layers: layers.filter((l) => l.params > 0 && l.inboundNodes >= 2).length,
-          custom_layers: layers.filter((l) => l.custom).length,
+          // A layer (or nested model) with weights, called on more than one input in the saved graph: the twin branch.
+          shared_weight_layers: saved ? sharedLayers(saved).length : 0,
+          // Layers (at any depth) whose saved class is not a TF.js built-in.
+          custom_layers: saved ? customClasses(saved).length : 0,
           fit_dataset_calls: o.fitDatasetCalls,
         };
       },

@@ -1,9 +1,14 @@
-// Sandbox half of the MNIST adder: training images and labels in, then the
-// predicted sum of each evaluation pair; the returned model is inspected and
-// fitDataset calls are counted by the harness.
-import { ContractError, type SandboxTask } from '../types.ts';
+// Sandbox half of the MNIST adder. The run stage trains, saves the returned
+// model into out/scored-model/ (shared/saved-model.ts), counts fitDataset
+// calls and asks the submission's predict() for the sum of each evaluation
+// pair. The verify stage (a fresh process, no submission code) reads the
+// saved model.json back for the grader, which reads the model's structure
+// from it. The custom layer class is part of this contract, so the saved
+// model cannot be rebuilt without the submission's code: the sums scored are
+// the run stage's.
+import { ContractError, type SandboxTask, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
 import { numbersOf, overPairs, trainingTensors } from '../shared/images.ts';
-import { inspectModel } from '../shared/inspect-model.ts';
+import { readSavedModel, savedModelProblem, saveScoredModel } from '../shared/saved-model.ts';
 
 export const runMnistAdder: SandboxTask = async (sub, ctx) => {
   const { tf, params, files } = ctx;
@@ -20,6 +25,8 @@ export const runMnistAdder: SandboxTask = async (sub, ctx) => {
   const data = trainingTensors(tf, files, n, h, w);
   ctx.progress({ phase: 'train' });
   const model = await (sub.train as Function)(data, { seed: ctx.seed, maxBatchSize: ctx.limits.maxBatchSize, timeLimitSec: ctx.limits.timeLimitSec, outDir: ctx.outDir });
+  // The model train() returned, saved now: its structure is read from this copy, not from the live object.
+  await saveScoredModel(model, ctx.outDir);
 
   ctx.progress({ phase: 'predict' });
   const sums: number[] = [];
@@ -37,5 +44,22 @@ export const runMnistAdder: SandboxTask = async (sub, ctx) => {
       for (const v of values) sums.push(Number.isInteger(v) ? v : Math.round(v));
     }
   });
-  return { sums, model: inspectModel(model), fitDatasetCalls };
+  return { sums, fitDatasetCalls };
 };
+
+export interface AdderVerify {
+  /** scored-model/model.json as saved; null when missing or unreadable. */
+  modelJson: string | null;
+  errors: string[];
+}
+
+/** Trusted: hands the grader the saved model.json (size and nesting checked), read with no submission code loaded. */
+async function verify(ctx: SandboxTaskContext): Promise<AdderVerify> {
+  try {
+    return { modelJson: readSavedModel(ctx.artifactsDir!).text, errors: [] };
+  } catch (e) {
+    return { modelJson: null, errors: [savedModelProblem(e)] };
+  }
+}
+
+export const mnistAdderSandbox: SandboxTaskModule = { run: runMnistAdder, verify };

@@ -5,7 +5,12 @@
 // step calls the submission's predict(model, images) on the validation images
 // (their labels stay with the grader) and keeps the predicted classes; after
 // the last of them it stops that fit, as EarlyStopping would. It also notes
-// whether the pretrained layers ran while predict() did.
+// whether the pretrained layers ran while predict() did and, once training is
+// over, whether they matter: one more evaluation on the same validation
+// images (a fresh tensor, in another order) with every weight of the loaded
+// bases set to zero. A predict() whose answers do not need the base keeps its
+// accuracy there. Both are observed in the submission's realm, which could
+// forge them: an integrity signal, not proof.
 import { readFileSync } from 'node:fs';
 import { batchSizeRefusal, setEpochEndListener } from '../../sandbox/child/fit-hooks.ts';
 import { gather, numbersOf, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
@@ -85,6 +90,8 @@ export const runMobilenetTransfer: SandboxTask = async (sub, ctx) => {
   // Calls into the pretrained layers while the grader's predict() runs.
   let measuring = false, baseCalls = 0;
   const loads: Record<string, unknown>[] = [];
+  const bases: LayersModel[] = [];
+  let zeroedBases = false;
   const loadBase = async (options?: unknown): Promise<LayersModel> => {
     const o = { ...DEFAULTS, ...checkOptions(options) };
     const model = await loadPretrainedBase(tf, files.baseModel!, {
@@ -98,11 +105,13 @@ export const runMobilenetTransfer: SandboxTask = async (sub, ctx) => {
       };
     }
     loads.push({ ...o, outputShape: (model.outputs[0]!.shape as (number | null)[]).slice(1) });
+    bases.push(model);
+    if (zeroedBases) zeroWeights(tf, model); // a base loaded during the zeroed evaluation is zeroed too
     return model;
   };
 
   const runs: { classes: number[]; baseRan: boolean; predictSec: number }[] = [];
-  let evaluating = false, evalError: unknown;
+  let evaluating = false, evalError: unknown, scoredModel: LayersModel | undefined;
   setEpochEndListener(async (model) => {
     if (evaluating || runs.length >= epochs!) return; // not re-entrant: a fit inside predict() is not an epoch
     evaluating = true;
@@ -119,7 +128,10 @@ export const runMobilenetTransfer: SandboxTask = async (sub, ctx) => {
       }
       const classes = await classesOf(tf, out, valCount!);
       runs.push({ classes, baseRan: baseCalls > 0, predictSec: Math.round((performance.now() - t0) / 10) / 100 });
-      if (runs.length === epochs) model.stopTraining = true; // nothing after this epoch is scored
+      if (runs.length === epochs) {
+        model.stopTraining = true; // nothing after this epoch is scored
+        scoredModel = model;
+      }
     } catch (e) {
       evalError ??= e;
       throw e;
@@ -146,5 +158,58 @@ export const runMobilenetTransfer: SandboxTask = async (sub, ctx) => {
     throw new ContractError(`train() returned after ${runs.length} epoch${runs.length === 1 ? '' : 's'} of model.fit/fitDataset; ` +
       `the grader measures validation accuracy after epoch ${epochs}, so train at least ${epochs} epochs with model.fit or model.fitDataset`);
   }
-  return { epochs: runs, loads };
+
+  // Does the base matter? The scored model once more, on the same validation images with every base weight zeroed.
+  // A fresh tensor in a shuffled order: features a predict() cached for the validation tensor (as the statement
+  // allows) do not answer for it. The classes go back to the validation order for the host.
+  ctx.progress({ phase: 'predict' });
+  let baseCheck: { classes: number[] } | { error: string };
+  if (!bases.length || !scoredModel) baseCheck = { error: 'ctx.loadBase() was never called' };
+  else {
+    const order = shuffled(valCount!, ctx.seed);
+    const px = h! * w!;
+    const bytes = new Uint8Array(valCount! * px);
+    order.forEach((from, to) => bytes.set(valBytes.subarray(from * px, (from + 1) * px), to * px));
+    const images = toTensor(tf, bytes, valCount!, h!, w!);
+    const saved = bases.map((b) => b.getWeights().map((t) => t.clone()));
+    zeroedBases = true;
+    try {
+      bases.forEach((b) => zeroWeights(tf, b));
+      const shuffledClasses = await classesOf(tf, await (sub.predict as Function)(scoredModel, images), valCount!);
+      const classes = new Array<number>(valCount!);
+      order.forEach((from, to) => { classes[from] = shuffledClasses[to]!; });
+      baseCheck = { classes };
+    } catch (e) {
+      baseCheck = { error: `predict() failed with the base's weights zeroed: ${(e as Error)?.message ?? String(e)}`.slice(0, 500) };
+    } finally {
+      zeroedBases = false;
+      bases.forEach((b, i) => {
+        try {
+          b.setWeights(saved[i]!);
+        } catch { /* the submission disposed the base: nothing left to restore */ }
+      });
+      tf.dispose(saved.flat());
+      if (!images.isDisposed) images.dispose();
+    }
+  }
+  return { epochs: runs, loads, baseCheck };
 };
+
+/** Every weight of `model` (kernels, biases, BatchNormalization statistics) set to zero. */
+function zeroWeights(tf: typeof import('@tensorflow/tfjs'), model: LayersModel): void {
+  const zeros = model.weights.map((w) => tf.zeros(w.shape as number[], w.dtype));
+  model.setWeights(zeros);
+  tf.dispose(zeros);
+}
+
+/** 0…n-1 in a seeded order. */
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let s = (seed >>> 0) || 1;
+  for (let i = n - 1; i > 0; i--) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const j = s % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}

@@ -1,6 +1,14 @@
 // SE-block LeNet (course notes WORK3): a classifier with squeeze-and-
 // excitation blocks, plus the feature maps and feature vectors it computes,
 // averaged per class by the grader and rendered for the report.
+//
+// Where each metric comes from:
+//   accuracy        the verify stage (no student code) loads the model the run stage saved and
+//                   classifies the evaluation images; scored here against labels kept here.
+//   se_blocks       read here from that same saved model.json (shared/topology.ts seBlocks): the
+//                   structure inspected is the structure whose predictions are scored.
+//   feature_*_ok    the run stage's outputs of the submission's own features(): rendered for the
+//                   report and shape-checked, not measured against anything hidden.
 import { evalSplit } from '../shared/eval-split.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,9 +17,9 @@ import { range } from '../../data/pairs.ts';
 import { renderGrid } from '../../report/render-png.ts';
 import { makeRng, shuffle } from '../../util/rng.ts';
 import { writeIndexFiles } from '../shared/pair-files.ts';
-import type { ModelInspection } from '../shared/inspect-model.ts';
-import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
-import { countSeBlocks } from './se-detect.ts';
+import { parseModelJson, seBlocks } from '../shared/topology.ts';
+import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
+import type { SeLenetVerify } from './sandbox.ts';
 
 export interface SeLenetParams {
   kind: 'se-lenet';
@@ -37,12 +45,22 @@ const paramsSchema = {
 const shaped = { type: 'object', required: ['shape', 'values'], properties: { shape: { type: 'array', items: { type: 'integer', minimum: 1 } }, values: { type: 'array', items: { type: 'number' } } } };
 const outputSchema = {
   type: 'object',
-  required: ['classes', 'model', 'maps', 'vectors'],
-  properties: { classes: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 9 } }, model: { type: 'object' }, maps: shaped, vectors: shaped },
+  required: ['maps', 'vectors'],
+  properties: { maps: shaped, vectors: shaped },
 };
 
 interface Shaped { shape: number[]; values: number[] }
-interface Outputs { classes: number[]; model: ModelInspection; maps: Shaped; vectors: Shaped }
+interface Outputs { maps: Shaped; vectors: Shaped }
+
+/** SE blocks in the saved model.json the verify stage handed over; 0 when there is none or it is refused. */
+function countSe(modelJson: unknown): number {
+  if (typeof modelJson !== 'string') return 0;
+  try {
+    return seBlocks(parseModelJson(modelJson)).length;
+  } catch {
+    return 0; // the verify stage parsed the same text with the same bounds and listed why
+  }
+}
 
 const CLASSES = 10;
 
@@ -52,39 +70,47 @@ export const seLenet: TaskHost = {
   metrics: ['accuracy', 'se_blocks', 'feature_maps_ok', 'feature_vectors_ok'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as SeLenetParams;
-    const { cache, split: evalSplitName, labels: evalLabels, pool: evalIdx } = evalSplit(ctx, p);
-    const truth = Uint8Array.from(evalIdx, (i) => evalLabels[i]!);
-    // Feature requests: per class, images from the training split's held-back part (their labels are not secret).
+    const { cache, split: evalSplitName, labels: evalLabels, pool, where, trainFiles } = evalSplit(ctx, p);
+    // Feature requests: per class, images from the training split's held-back part (their labels are not secret
+    // in grade mode; the request order gives away each one's class, so a self-check does not evaluate on them).
     const trainLabels = readLabels(cache, 'train');
-    const rng = makeRng(ctx.assignment.spec.seed, 'feature-images');
+    const rng = makeRng(ctx.mode === 'grade' ? ctx.draw : ctx.assignment.spec.seed, 'feature-images'); // check keeps the public draw
     const featureIdx = new Int32Array(CLASSES * p.featuresPerClass);
     for (let c = 0; c < CLASSES; c++) {
       const members = shuffle(rng, Array.from(range(p.trainCount, trainLabels.length - p.trainCount)).filter((i) => trainLabels[i] === c));
-      if (members.length < p.featuresPerClass) throw new Error(`${ctx.assignment.specPath}: class ${c} has only ${members.length} held-back training images`);
+      if (members.length < p.featuresPerClass) throw new Error(`${ctx.assignment.specPath}: task.featuresPerClass ${p.featuresPerClass} is more than the ${members.length} held-back training images of class ${c}`);
       featureIdx.set(members.slice(0, p.featuresPerClass), c * p.featuresPerClass);
     }
+    const requested = new Set(featureIdx);
+    const evalIdx = ctx.mode === 'grade' ? pool : pool.filter((i) => !requested.has(i));
+    if (evalIdx.length === 0) throw new Error(`${ctx.assignment.specPath}: task.featuresPerClass ${p.featuresPerClass} leaves no images of the ${where} to evaluate on`);
+    const truth = Uint8Array.from(evalIdx, (i) => evalLabels[i]!);
     const index = writeIndexFiles(ctx, cache.meta.checksum, { evalIdx, featureIdx });
     return {
-      files: { trainImages: cache.files.trainImages, trainLabels: cache.files.trainLabels, evalImages: cache.files[`${evalSplitName}Images`], ...index },
+      files: { ...trainFiles, evalImages: cache.files[`${evalSplitName}Images`], ...index },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, featuresPerClass: p.featuresPerClass, predictBatch: p.predictBatch ?? 1000 },
       dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${evalIdx.length} images` },
       outputSchema,
       checkOutputs(outputs) {
         const o = outputs as Outputs;
-        if (o.classes.length !== truth.length) throw new Error(`expected ${truth.length} predicted classes, got ${o.classes.length}`);
         for (const [name, t] of [['feature maps', o.maps], ['feature vectors', o.vectors]] as const) {
           if (t.values.length !== t.shape.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ${t.values.length} values for shape [${t.shape.join(', ')}]`);
         }
       },
-      score(outputs) {
+      // The verify stage: the saved model classifies the evaluation images (their labels stay here).
+      verify: { params: { height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 } },
+      score(outputs, verified?: VerifyResult) {
         const o = outputs as Outputs;
+        const v = verified?.outputs as Partial<SeLenetVerify> | undefined;
+        const classes = Array.isArray(v?.classes) && v.classes.length === truth.length ? v.classes : undefined;
         let right = 0;
-        o.classes.forEach((c, i) => { if (c === truth[i]) right++; });
+        classes?.forEach((c, i) => { if (c === truth[i]) right++; });
         const varied = (t: Shaped) => t.values.some((v) => v !== t.values[0]);
         const [, h, w, ch] = o.maps.shape;
         return {
           accuracy: right / truth.length,
-          se_blocks: o.model.isLayersModel ? countSeBlocks(o.model.layers) : 0,
+          // Only a model that loaded (and so made the scored predictions) is inspected.
+          se_blocks: classes ? countSe(v?.modelJson) : 0,
           feature_maps_ok: o.maps.shape.length === 4 && o.maps.shape[0] === CLASSES && h! >= 2 && w! >= 2 && ch! >= 1 && varied(o.maps) ? 1 : 0,
           feature_vectors_ok: o.vectors.shape.length === 2 && o.vectors.shape[0] === CLASSES && o.vectors.shape[1]! >= 2 && varied(o.vectors) ? 1 : 0,
         };

@@ -1,27 +1,30 @@
-// Sandbox half of SE-LeNet: train, classify the evaluation images with the
-// returned model, then average the submission's feature maps and vectors
-// per class over the requested images.
+// Sandbox half of SE-LeNet. The run stage trains, saves the returned model
+// into out/scored-model/ (shared/saved-model.ts), and averages the
+// submission's feature maps and vectors per class over the requested images.
+// The verify stage, a fresh process with no submission code, loads that saved
+// model (built-in layer classes only), classifies the evaluation images with
+// it and hands the grader the saved model.json, whose structure the grader
+// reads itself: the model that is scored is the model that is inspected.
 import { readFileSync } from 'node:fs';
-import { ContractError, type SandboxTask } from '../types.ts';
-import { gather, numbersOf, predictClasses, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
-import { inspectModel } from '../shared/inspect-model.ts';
+import { ContractError, type SandboxTask, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
+import { gather, numbersOf, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
+import { classifyWithSavedModel, saveScoredModel, type SavedClassesVerify } from '../shared/saved-model.ts';
 
 export const runSeLenet: SandboxTask = async (sub, ctx) => {
   const { tf, params, files } = ctx;
   if (typeof sub.train !== 'function') throw new ContractError('the submission must export `async function train({ images, labels }, ctx)` returning its tf.LayersModel');
   if (typeof sub.features !== 'function') throw new ContractError('the submission must export `async function features(model, images)` returning { maps: [n,h,w,c], vectors: [n,d] }');
-  const { trainCount: n, height: h, width: w, featuresPerClass: per, predictBatch } = params as Record<string, number>;
+  const { trainCount: n, height: h, width: w, featuresPerClass: per } = params as Record<string, number>;
   const px = h! * w!;
 
   ctx.progress({ phase: 'load' });
   const data = trainingTensors(tf, files, n!, h!, w!);
   ctx.progress({ phase: 'train' });
   const model = await (sub.train as Function)(data, { seed: ctx.seed, maxBatchSize: ctx.limits.maxBatchSize, timeLimitSec: ctx.limits.timeLimitSec, outDir: ctx.outDir });
-  if (!(model instanceof tf.LayersModel)) throw new ContractError('train() must return the trained tf.LayersModel (its output: 10 class scores)');
+  // The model train() returned, saved now: the verify stage scores and inspects this copy.
+  await saveScoredModel(model, ctx.outDir);
 
   ctx.progress({ phase: 'predict' });
-  const classes = await predictClasses(tf, model, readFileSync(files.evalImages!), readInt32s(files.evalIdx!), h!, w!, predictBatch!);
-
   const featureIdx = readInt32s(files.featureIdx!);
   const fx = toTensor(tf, gather(readFileSync(files.trainImages!), featureIdx, px), featureIdx.length, h!, w!);
   const out = (await (sub.features as Function)(model, fx)) as { maps?: unknown; vectors?: unknown } | undefined;
@@ -37,7 +40,17 @@ export const runSeLenet: SandboxTask = async (sub, ctx) => {
     }
     return { shape: [10, ...shape.slice(1)], values: mean };
   };
+  // Feature maps and vectors are the submission's own report: rendered and shape-checked, not scored against labels.
   const maps = await classMean(out.maps, 'features().maps');
   const vectors = await classMean(out.vectors, 'features().vectors');
-  return { classes, model: inspectModel(model), maps, vectors };
+  return { maps, vectors };
 };
+
+export type SeLenetVerify = SavedClassesVerify;
+
+/** Trusted: the saved model, loaded with built-in layers only, classifies the evaluation images. */
+async function verify(ctx: SandboxTaskContext): Promise<SeLenetVerify> {
+  return classifyWithSavedModel(ctx, (classes) => `your SE block is a custom layer class (${classes.join(', ')}): build it from built-in layers (GlobalAveragePooling2D, Dense, Reshape, Multiply) so the grader can load and inspect it`);
+}
+
+export const seLenetSandbox: SandboxTaskModule = { run: runSeLenet, verify };

@@ -1,24 +1,42 @@
 // Which images a task evaluates on: in `grade` mode the dataset's test split;
 // in `check` mode (a student's self-check) the training images past
-// trainCount, which the submission never receives.
-import { ensureDatasetCache, readLabels, type DatasetCache, type DatasetName, type SplitName } from '../../data/image-dataset.ts';
+// trainCount, which the submission never receives labelled: in check mode the
+// sandbox's training-labels file holds the first trainCount labels only.
+import { ensureDatasetCache, readLabels, trainLabelsPrefixFile, type DatasetCache, type DatasetName, type SplitName } from '../../data/image-dataset.ts';
 import { range } from '../../data/pairs.ts';
 import type { PrepareContext } from '../types.ts';
+
+/** Fewest images a self-check may evaluate on. */
+const MIN_EVAL_IMAGES = 20;
 
 export interface EvalSplit {
   cache: DatasetCache;
   split: SplitName;
+  /** How messages name the evaluated images: "test split" or "check split". */
+  where: string;
   /** Labels of the whole split (trusted side only). */
   labels: Uint8Array;
   /** Indices into the split that may be evaluated on. */
   pool: Int32Array;
+  /**
+   * The training files the sandbox gets. trainLabels never covers an evaluated
+   * image: in check mode it holds exactly the first trainCount labels.
+   */
+  trainFiles: { trainImages: string; trainLabels: string };
 }
 
 export function evalSplit(ctx: PrepareContext, p: { dataset: DatasetName; trainCount: number }): EvalSplit {
+  const where = ctx.assignment.specPath;
   const cache = ensureDatasetCache(p.dataset, ctx.cacheRoot, ctx.dataDir);
+  const nTrain = cache.meta.counts.train;
+  if (p.trainCount > nTrain) throw new Error(`${where}: task.trainCount ${p.trainCount} is more than the ${nTrain} training images of ${p.dataset}`);
   const split: SplitName = ctx.mode === 'grade' ? 'test' : 'train';
   const labels = readLabels(cache, split);
   const pool = ctx.mode === 'grade' ? range(0, labels.length) : range(p.trainCount, labels.length - p.trainCount);
-  if (pool.length < 20) throw new Error(`${ctx.assignment.specPath}: trainCount ${p.trainCount} leaves no validation images`);
-  return { cache, split, labels, pool };
+  if (ctx.mode === 'check' && pool.length < MIN_EVAL_IMAGES) {
+    throw new Error(`${where}: task.trainCount ${p.trainCount} leaves ${pool.length} of the ${nTrain} training images for the self-check; it needs at least ${MIN_EVAL_IMAGES}`);
+  }
+  if (pool.length < MIN_EVAL_IMAGES) throw new Error(`${where}: the test split of ${p.dataset} has only ${pool.length} images; at least ${MIN_EVAL_IMAGES} are needed`);
+  const trainLabels = ctx.mode === 'grade' ? cache.files.trainLabels : trainLabelsPrefixFile(cache, p.trainCount);
+  return { cache, split, where: ctx.mode === 'grade' ? 'test split' : 'check split', labels, pool, trainFiles: { trainImages: cache.files.trainImages, trainLabels } };
 }

@@ -1,7 +1,10 @@
 // What the grader watches while a submission trains, in the sandbox:
 // optimizer steps (a hand-written loop must take some) and, for assignments
-// about hand-written loops, refusing model.fit outright.
+// about hand-written loops, refusing model.fit, fitDataset and trainOnBatch
+// outright (trainOnBatch runs fit's own training step: its optimizer steps
+// would count as the loop's).
 import { ContractError, type SandboxTaskContext } from '../types.ts';
+import { refuseModelTraining, type TrainingCall } from '../../sandbox/child/fit-hooks.ts';
 
 type Tf = SandboxTaskContext['tf'];
 
@@ -17,12 +20,29 @@ export function countOptimizerSteps(tf: Tf): () => number {
   return () => applied;
 }
 
-/** Makes model.fit / fitDataset throw a ContractError (a BAD_SUBMISSION that says why). */
+const HOW = 'take each step yourself: optimizer.minimize(() => loss), or tf.variableGrads(() => loss) and optimizer.applyGradients(grads)';
+
+/** Why a Layers training call is refused where a hand-written loop is asked for: what to use instead. */
+export function handWrittenLoopRefusal(call: TrainingCall): ContractError {
+  if (call === 'model.fit' || call === 'model.fitDataset') {
+    return new ContractError(`this assignment asks for a hand-written training loop: model.fit and model.fitDataset are disabled (${call} was called); ${HOW}`);
+  }
+  return new ContractError(`this assignment asks for a hand-written training loop: ${call} is disabled too (it runs the training step model.fit uses, so its optimizer steps are not your loop's); ${HOW}`);
+}
+
+/**
+ * Makes model.fit, fitDataset, trainOnBatch and makeTrainFunction throw a
+ * ContractError (a BAD_SUBMISSION that says why). The refusal sits in the
+ * fit hooks installed before the submission loaded, so a reference it took
+ * to them then is refused as well; the prototypes are replaced too. Student
+ * code shares the realm and could still reach around it: an integrity signal.
+ */
 export function refuseFit(tf: Tf): void {
+  refuseModelTraining(handWrittenLoopRefusal);
   const proto = tf.LayersModel.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const refuse = () => { throw new ContractError('this assignment asks for a hand-written training loop: model.fit and model.fitDataset are disabled (use optimizer.minimize or tf.variableGrads)'); };
-  proto.fit = refuse;
-  proto.fitDataset = refuse;
+  for (const call of ['fit', 'fitDataset', 'trainOnBatch', 'makeTrainFunction'] as const) {
+    proto[call] = () => { throw handWrittenLoopRefusal(`model.${call}`); };
+  }
 }
 
 /** Counts calls of LayersModel methods (fit, evaluate, …). */

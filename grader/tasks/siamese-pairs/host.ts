@@ -4,7 +4,7 @@
 // here from those distances and labels that never leave this process.
 import { evalSplit } from '../shared/eval-split.ts';
 import type { DatasetName } from '../../data/image-dataset.ts';
-import { balancedPairs } from '../../data/pairs.ts';
+import { balancedPairs, PairCountError, type PairSet } from '../../data/pairs.ts';
 import { rocAuc } from '../../metrics/auc.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
 import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
@@ -46,20 +46,26 @@ export const siamesePairs: TaskHost = {
   metrics: ['auc', 'best_accuracy'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as SiameseParams;
-    const { cache, split: evalSplitName, labels, pool } = evalSplit(ctx, p);
-    const seed = `${ctx.assignment.spec.seed}/${ctx.mode}`;
-    const pairs = balancedPairs(labels, pool, { positivesPerClass: p.positivesPerClass, negativesPerCombination: p.negativesPerCombination, seed });
+    const { cache, split: evalSplitName, where, labels, pool, trainFiles } = evalSplit(ctx, p);
+    const seed = ctx.draw; // grade: from the instructor's secret; check: the public "<seed>/check"
+    let pairs: PairSet;
+    try {
+      pairs = balancedPairs(labels, pool, { positivesPerClass: p.positivesPerClass, negativesPerCombination: p.negativesPerCombination, seed });
+    } catch (e) {
+      throw e instanceof PairCountError ? new Error(`${ctx.assignment.specPath}: ${pairCountMessage(e, where)}`) : e;
+    }
     const pairFiles = writePairFiles(ctx, cache.meta.checksum, pairs.a, pairs.b);
     return {
       files: {
-        trainImages: cache.files.trainImages,
-        trainLabels: cache.files.trainLabels,
+        ...trainFiles,
         evalImages: cache.files[`${evalSplitName}Images`],
         ...pairFiles,
       },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
       dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${pairs.label.length} balanced pairs` },
       outputSchema,
+      // One JSON number per pair (≤ 25 characters), and room for the rest of the message.
+      maxOutputBytes: 64 * 1024 + pairs.label.length * 32,
       checkOutputs(outputs) {
         const d = (outputs as { distances: number[] }).distances;
         if (d.length !== pairs.label.length) throw new Error(`expected ${pairs.label.length} distances (one per pair), got ${d.length}`);
@@ -73,6 +79,13 @@ export const siamesePairs: TaskHost = {
     };
   },
 };
+
+/** An impossible pair count, in the words of assignment.json. */
+export function pairCountMessage(e: PairCountError, where: string): string {
+  if (e.available === 0 && e.classes.length === 1) return `task.${e.field} needs at least 2 images of class ${e.classes[0]} in the ${where} (${e.message})`;
+  const between = e.classes.length === 1 ? `class ${e.classes[0]} allows` : `classes ${e.classes[0]} and ${e.classes[1]} allow`;
+  return `task.${e.field} ${e.requested} is more than the ${e.available} distinct pairs ${between} in the ${where}`;
+}
 
 /** Accuracy of the best single distance threshold: an intuitive companion to AUC. */
 export function bestThresholdAccuracy(d: ArrayLike<number>, label: ArrayLike<number>): number {

@@ -1,7 +1,7 @@
 // Tabular labs of the course notes 001: Auto MPG regression (lab 4, with
 // model.fit) and Iris classification with a hand-written training loop
-// (lab 9, fit refused). The grader holds out a seeded test split; its
-// targets never enter the sandbox.
+// (lab 9, fit refused). The grader holds out a test split seeded by the
+// instructor's secret; its targets never enter the sandbox.
 import { loadTabular, type TabularName } from '../../data/tabular.ts';
 import { makeRng, shuffle } from '../../util/rng.ts';
 import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
@@ -38,14 +38,24 @@ const outputSchema = {
 
 interface Outputs { predictions: number[]; fitCalls: number; optimizerSteps: number }
 
-/** Seeded hold-out: for classes, the same share of every class (stratified). */
-export function holdOut(y: number[], classes: number, fraction: number, seed: string): { train: number[]; test: number[] } {
+/**
+ * Seeded hold-out: for classes, the same share of every class (stratified). For a regression target with
+ * `byTarget`, one row of each of round(n × fraction) runs of rows in target order, so every held-out set spans
+ * the targets alike and a score varies less from one (secret) draw to the next.
+ */
+export function holdOut(y: number[], classes: number, fraction: number, seed: string, byTarget = false): { train: number[]; test: number[] } {
   const rng = makeRng(seed, 'tabular-split');
-  const groups = classes > 0 ? Array.from({ length: classes }, (_, c) => y.flatMap((v, i) => (v === c ? [i] : []))) : [y.map((_, i) => i)];
+  const strata = () => {
+    const n = y.length, k = Math.round(n * fraction);
+    const order = y.map((_, i) => i).sort((a, b) => y[a]! - y[b]! || a - b);
+    return Array.from({ length: k }, (_, s) => order.slice(Math.floor((s * n) / k), Math.floor(((s + 1) * n) / k)));
+  };
+  const stratified = byTarget && classes === 0;
+  const groups = classes > 0 ? Array.from({ length: classes }, (_, c) => y.flatMap((v, i) => (v === c ? [i] : []))) : stratified ? strata() : [y.map((_, i) => i)];
   const train: number[] = [], test: number[] = [];
   for (const g of groups) {
     const order = shuffle(rng, g);
-    const k = Math.round(order.length * fraction);
+    const k = stratified ? 1 : Math.round(order.length * fraction);
     test.push(...order.slice(0, k));
     train.push(...order.slice(k));
   }
@@ -60,11 +70,15 @@ export const tabular: TaskHost = {
     const p = ctx.assignment.spec.task as unknown as TabularParams;
     const table = loadTabular(p.dataset, ctx.dataDir);
     const k = table.classes?.length ?? 0;
-    // check mode: a split of the training rows only, so the self-check never sees the graded test rows.
-    const graded = holdOut(table.y, k, p.testFraction, String(ctx.assignment.spec.seed));
-    const { train, test } = ctx.mode === 'grade' ? graded : (() => {
-      const inner = holdOut(graded.train.map((i) => table.y[i]!), k, p.testFraction, `${ctx.assignment.spec.seed}/check`);
-      return { train: inner.train.map((j) => graded.train[j]!), test: inner.test.map((j) => graded.train[j]!) };
+    // grade: a split seeded by the instructor's secret (ctx.draw), so the held-out rows cannot be recomputed from
+    // the public seed and files; the training rows handed out follow from it. A regression hold-out is stratified
+    // by target, so a score varies little with the secret (the threshold was set on one public split).
+    // check: as always, a public split of the rows outside the public seed's hold-out; it knows nothing of the
+    // graded split.
+    const { train, test } = ctx.mode === 'grade' ? holdOut(table.y, k, p.testFraction, ctx.draw, true) : (() => {
+      const outer = holdOut(table.y, k, p.testFraction, String(ctx.assignment.spec.seed));
+      const inner = holdOut(outer.train.map((i) => table.y[i]!), k, p.testFraction, ctx.draw);
+      return { train: inner.train.map((j) => outer.train[j]!), test: inner.test.map((j) => outer.train[j]!) };
     })();
     const truth = test.map((i) => table.y[i]!);
     return {

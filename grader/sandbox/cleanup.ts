@@ -1,0 +1,118 @@
+// What a killed grader leaves behind (its sandboxes' cgroups, job folders with
+// their tmpfs mounts, kept artifacts, uid leases, and any process still in
+// them) is removed by the next grader at start-up. Only things whose owner
+// grader no longer runs are touched (owner.ts), so graders side by side are safe.
+import { readFileSync, readdirSync, readlinkSync, rmSync, rmdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { Isolation } from './capabilities.ts';
+import { ownerAlive } from './owner.ts';
+import { reclaimStaleLeases } from './uid-lease.ts';
+
+export interface CleanupReport {
+  cgroups: number;
+  folders: number;
+  processes: number;
+  leases: number;
+}
+
+export function cleanStale(cacheRoot: string, iso: Isolation): CleanupReport {
+  const report: CleanupReport = { cgroups: 0, folders: 0, processes: 0, leases: 0 };
+  for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids]) {
+    if (!parent) continue;
+    for (const name of list(parent)) {
+      if (!name.startsWith('dlgrade-') || ownerAlive(name.slice('dlgrade-'.length))) continue;
+      report.processes += killCgroup(join(parent, name));
+      report.cgroups++;
+    }
+  }
+  for (const sub of ['jobs', 'artifacts']) {
+    const dir = join(cacheRoot, sub);
+    for (const name of list(dir)) {
+      if (ownerAlive(name)) continue;
+      const path = join(dir, name);
+      report.processes += killProcessesUsing(path);
+      unmountUnder(path);
+      rmSync(path, { recursive: true, force: true });
+      report.folders++;
+    }
+  }
+  if (process.getuid?.() === 0) report.leases = reclaimStaleLeases();
+  return report;
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Kills every process in a cgroup and removes it; returns how many were killed. */
+export function killCgroup(dir: string): number {
+  let killed = 0;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+        try { process.kill(Number(pid), 'SIGKILL'); killed++; } catch { /* already gone */ }
+      }
+      rmdirSync(dir);
+      return killed;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return killed;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // processes still exiting
+    }
+  }
+  return killed;
+}
+
+/** SIGKILLs processes whose command line or working directory lies in `path`. */
+function killProcessesUsing(path: string): number {
+  let killed = 0;
+  for (const entry of list('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let hit = false;
+    try {
+      hit = readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(path + '/');
+      if (!hit) hit = (readlinkSync(`/proc/${entry}/cwd`) + '/').startsWith(path + '/');
+    } catch { /* gone, or not ours to read */ }
+    if (hit) {
+      try { process.kill(Number(entry), 'SIGKILL'); killed++; } catch { /* gone */ }
+    }
+  }
+  return killed;
+}
+
+/** Lazily unmounts whatever is mounted at or below `path` (a job's tmpfs). */
+export function unmountUnder(path: string): void {
+  let mounts: string[] = [];
+  try {
+    mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').map(unescapeMount);
+  } catch { return; }
+  for (const m of mounts.filter((m) => m === path || m.startsWith(path + '/')).sort((a, b) => b.length - a.length)) {
+    spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+  }
+}
+
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/**
+ * After a batch: whatever its jobs left (a worker thread that died mid-run
+ * never disposed of its cgroup or folder) is removed. No sandbox of the batch
+ * runs any more when this is called.
+ */
+export function sweepJobs(cacheRoot: string, iso: Isolation, ids: string[], keepJobDirs: boolean): void {
+  for (const id of ids) {
+    for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids]) {
+      if (parent) killCgroup(join(parent, `dlgrade-${id}`));
+    }
+    const job = join(cacheRoot, 'jobs', id);
+    killProcessesUsing(job);
+    unmountUnder(job);
+    if (!keepJobDirs) rmSync(job, { recursive: true, force: true });
+    rmSync(join(cacheRoot, 'artifacts', id), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,5 @@
+// expect: BAD_OUTPUT /larger than/
+// Returns 200,000 distances per call: far more than the task's pairs, so far more bytes than it can need.
+import * as tf from '@tensorflow/tfjs';
+export async function train() {}
+export async function distance() { return new Float32Array(200_000).fill(0.123456789); }
