@@ -62,7 +62,7 @@ test('lab 4 auto-mpg-regression: the reference passes on MAE; unnormalised featu
   const r = await grade('auto-mpg-regression', ['reference/auto-mpg-regression', 'examples/auto-mpg-regression/unnormalised.ts', 'assignments/auto-mpg-regression/starter.ts']);
   const ref = r.get('auto-mpg-regression')!;
   assert.is(ref.verdict, 'PASS', ref.reason);
-  assert.ok(ref.metrics.mae! < 2.5 && ref.metrics.fit_calls === 1);
+  assert.ok(ref.metrics.mae! < 3 && ref.metrics.fit_calls === 1);
   assert.is(ref.dataset.checksum, loadTabular('auto-mpg').checksum);
   assert.is(r.get('unnormalised')!.verdict, 'FAIL');
   assert.ok(r.get('unnormalised')!.metrics.mae! > 5);

@@ -1,5 +1,6 @@
 // Index files go to the sandbox (which images to use); labels never do.
-// Written once per (dataset, spec, mode) and reused while the content is the same.
+// Written once per (dataset, spec, mode, draw) and reused while the content is the same;
+// graders drawing with different secrets never share a folder.
 // Uint8Arrays (an image, a mask) are written as .u8, Int32Arrays as .i32.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { sha256, writeAtomic, writeJsonAtomic } from '../../util/fs.ts';
 import type { PrepareContext } from '../types.ts';
 
 export function writeIndexFiles<K extends string>(ctx: PrepareContext, datasetChecksum: string, arrays: Record<K, Int32Array | Uint8Array>): Record<K, string> {
-  const key = sha256(`${datasetChecksum}/${ctx.assignment.specHash}/${ctx.mode}`).slice(0, 16);
+  const key = sha256(`${datasetChecksum}/${ctx.assignment.specHash}/${ctx.mode}/${sha256(ctx.draw)}`).slice(0, 16);
   const dir = join(ctx.cacheRoot, 'prepared', `${ctx.assignment.spec.id}-${ctx.mode}-${key}`);
   const bytes = (x: Int32Array | Uint8Array) => new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
   const files = {} as Record<K, string>;
