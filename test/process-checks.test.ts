@@ -141,7 +141,7 @@ ${restore}
 
 test('batch size on fitDataset: a generator of 100-row batches, pre-batched tf.data.array chunks (also re-batched by 1 and squeezed) are refused under a limit of 64, also when caught; 64-row twins train', async () => {
   const dir = join(root, 'subs-fit-dataset');
-  const sub = (name: string, dataset: string, fitCall = 'await model.fitDataset(ds, { epochs: 100, verbose: 0 });') => writeSubmission(dir, name, `import * as tf from '@tensorflow/tfjs';
+  const sub = (name: string, dataset: string, fitCall = 'await model.fitDataset(ds, { epochs: 60, verbose: 0 });') => writeSubmission(dir, name, `import * as tf from '@tensorflow/tfjs';
 ${CHUNKS}
 export async function train({ x, y }: { x: tf.Tensor2D; y: tf.Tensor2D }) {
   const model = ${MLP};
@@ -158,7 +158,7 @@ ${PREDICT}
     sub('array-100.ts', 'tf.data.array(chunks(x, y, 100))'),
     sub('rebatched-100.ts', `tf.data.array(chunks(x, y, 100)).batch(1).map((e: any) => ({ xs: e.xs.squeeze([0]), ys: e.ys.squeeze([0]) }))`),
     sub('caught-100.ts', generator(100), `try { await model.fitDataset(ds, { epochs: 1, verbose: 0 }); } catch { /* carry on */ }
-  await model.fit(x, y, { epochs: 100, batchSize: 64, verbose: 0 });`),
+  await model.fit(x, y, { epochs: 60, batchSize: 64, verbose: 0 });`),
     sub('generator-64.ts', generator(64)),
     sub('array-64.ts', 'tf.data.array(chunks(x, y, 64))'),
   ];
@@ -184,7 +184,7 @@ export async function train({ x, y }: { x: tf.Tensor2D; y: tf.Tensor2D }) {
   const optimizer = tf.train.adam(0.01);
   const ds = tf.data.array(chunks(x, y, ${n}));
   const step = (b: { xs: tf.Tensor; ys: tf.Tensor }) => tf.tidy(() => { optimizer.minimize(() => tf.losses.meanSquaredError(b.ys, model.apply(b.xs) as tf.Tensor) as tf.Scalar); });
-  for (let epoch = 0; epoch < 100; epoch++) {
+  for (let epoch = 0; epoch < 60; epoch++) {
     ${consume}
   }
   return model;
@@ -207,7 +207,7 @@ ${PREDICT}
   }
   const honest = r.get('iterator-50')!;
   assert.is(honest.verdict, 'PASS', explain(honest));
-  assert.is(honest.metrics.optimizer_steps, 100 * 20);
+  assert.is(honest.metrics.optimizer_steps, 60 * 20);
 });
 
 test('pretrained base: a predict() that runs the base on a dummy input but classifies the pixels without it fails the item; the frozen-base reference passes', async () => {

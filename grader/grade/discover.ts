@@ -10,6 +10,7 @@
 // so that it becomes that student's BAD_SUBMISSION and the rest of the class
 // is graded. Only the command-line paths themselves raise errors (usage errors).
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, opendirSync, readdirSync, readSync, type Stats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { basename, extname, join, resolve } from 'node:path';
 import { createHash, type Hash } from 'node:crypto';
 
@@ -80,9 +81,15 @@ export function discoverSubmissions(paths: string[]): Submission[] {
     } else if (st.isDirectory()) {
       if (isEntryFolder(p)) found.push({ path: p });
       else {
-        for (const name of readdirSync(p).sort()) {
+        for (const raw of readdirSync(p, { encoding: 'buffer' }).sort(Buffer.compare)) {
+          const name = raw.toString('utf8');
           if (name.startsWith('.') || name === 'node_modules') continue;
           const child = join(p, name);
+          if (!isUtf8(raw)) {
+            // Its student gets a result saying why, rather than no result at all.
+            found.push({ path: child, refused: `${JSON.stringify(name)} has a name that is not valid UTF-8; rename it and submit again` });
+            continue;
+          }
           const cst = lstatSync(child, { throwIfNoEntry: false });
           if (!cst) continue; // removed while we looked
           const source = SOURCE_EXT.has(extname(name)) && !name.endsWith('.d.ts');
@@ -105,13 +112,20 @@ export function discoverSubmissions(paths: string[]): Submission[] {
       throw new Error(`${raw}: not a regular file or folder`);
     }
   }
-  const byId = new Map<string, string>();
+  // Ids are file-name safe; names that map to the same id (józef, jözef) each get a suffix from
+  // their own name, so no student can take another's id or stop the class with a name.
+  const base = (path: string) => basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, '_');
+  const uses = new Map<string, number>();
+  for (const { path } of found) uses.set(base(path), (uses.get(base(path)) ?? 0) + 1);
   return found.map(({ path, refused }) => {
-    const id = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, '_');
-    const other = byId.get(id);
-    if (other) throw new Error(`two submissions would both be named "${id}": ${other} and ${path}`);
-    byId.set(id, path);
-    const scan = scanSubmission(path);
+    const id = uses.get(base(path))! > 1 ? `${base(path)}-${createHash('sha256').update(basename(path)).digest('hex').slice(0, 6)}` : base(path);
+    let scan: { sha256: string; refused?: string };
+    try {
+      scan = scanSubmission(path);
+    } catch (e) {
+      if (!refused) throw e;
+      scan = { sha256: createHash('sha256').update(`refused\0${path}`).digest('hex') }; // a name that cannot be opened
+    }
     const reason = refused ?? scan.refused;
     return reason ? { id, path, sha256: scan.sha256, refused: reason } : { id, path, sha256: scan.sha256 };
   });
@@ -181,15 +195,19 @@ function walk(root: string, entries: Entry[]): string | undefined {
     if (rel) entries.push({ rel, abs, kind: 'dir', size: 0 });
     // Read names one at a time and stop at the cap: a folder of a million files is not listed.
     const names: string[] = [];
-    const dir = opendirSync(abs);
+    const dir = opendirSync(abs, { encoding: 'buffer' as BufferEncoding });
     try {
       for (let d = dir.readSync(); d; d = dir.readSync()) {
-        if (d.name === 'node_modules') continue; // not copied into the sandbox either
+        const raw = d.name as unknown as Buffer;
+        // A name that is not UTF-8 cannot be named back to the filesystem as a string: refuse it, never drop it.
+        if (!isUtf8(raw)) return `${rel ? `${rel}/` : ''}${raw.toString('utf8')} has a name that is not valid UTF-8; rename it`;
+        const name = raw.toString('utf8');
+        if (name === 'node_modules') continue; // not copied into the sandbox either
         if (++count > MAX_SUBMISSION_FILES) {
           const where = rel ? ` (reached in ${rel}/)` : '';
           return `the submission has more than ${MAX_SUBMISSION_FILES} files and folders${where}; a submission may contain at most ${MAX_SUBMISSION_FILES}`;
         }
-        names.push(d.name);
+        names.push(name);
       }
     } finally {
       dir.closeSync();

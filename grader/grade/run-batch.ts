@@ -2,7 +2,8 @@
 // runs submissions side by side in the pool, judges each as it finishes and
 // writes its result atomically. A rerun reuses every result that was graded
 // under the same conditions, so an interrupted batch resumes where it stopped.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { removeTree } from '../util/fs-tree.ts';
 import { join } from 'node:path';
 import { GradingPool } from '../pool/pool.ts';
 import { isolationFor, type Isolation } from '../sandbox/capabilities.ts';
@@ -177,7 +178,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           verified = v.status === 'OK' ? { outputs: v.outputs } : { error: `${v.status}: ${v.reason ?? ''}`.trim() };
         }
       } finally {
-        if (outcome.artifactsDir) rmSync(outcome.artifactsDir, { recursive: true, force: true });
+        if (outcome.artifactsDir) removeTree(outcome.artifactsDir);
       }
       ctx.step = 'score';
       const j = judge(outcome, prepared, spec.rubric, verified);

@@ -26,6 +26,8 @@ export class GradingPool {
       maxThreads: concurrency,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
+      // A worker that a submission's outputs blow up dies alone (that submission's GRADER_ERROR), not the grader.
+      resourceLimits: { maxOldGenerationSizeMb: 1536 },
     });
   }
 

@@ -2,7 +2,8 @@
 // their tmpfs mounts, kept artifacts, uid leases, and any process still in
 // them) is removed by the next grader at start-up. Only things whose owner
 // grader no longer runs are touched (owner.ts), so graders side by side are safe.
-import { readFileSync, readdirSync, readlinkSync, rmSync, rmdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, rmdirSync } from 'node:fs';
+import { removeTree } from '../util/fs-tree.ts';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Isolation } from './capabilities.ts';
@@ -18,12 +19,15 @@ export interface CleanupReport {
 
 export function cleanStale(cacheRoot: string, iso: Isolation): CleanupReport {
   const report: CleanupReport = { cgroups: 0, folders: 0, processes: 0, leases: 0 };
+  // Each leftover on its own: one that cannot be removed is left for next time, never fatal.
   for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids]) {
     if (!parent) continue;
     for (const name of list(parent)) {
       if (!name.startsWith('dlgrade-') || ownerAlive(name.slice('dlgrade-'.length))) continue;
-      report.processes += killCgroup(join(parent, name));
-      report.cgroups++;
+      try {
+        report.processes += killCgroup(join(parent, name));
+        report.cgroups++;
+      } catch { /* left for next time */ }
     }
   }
   for (const sub of ['jobs', 'artifacts']) {
@@ -31,13 +35,16 @@ export function cleanStale(cacheRoot: string, iso: Isolation): CleanupReport {
     for (const name of list(dir)) {
       if (ownerAlive(name)) continue;
       const path = join(dir, name);
-      report.processes += killProcessesUsing(path);
-      unmountUnder(path);
-      rmSync(path, { recursive: true, force: true });
-      report.folders++;
+      try {
+        report.processes += killProcessesUsing(path);
+        unmountUnder(path);
+        if (removeTree(path)) report.folders++;
+      } catch { /* left for next time */ }
     }
   }
-  if (process.getuid?.() === 0) report.leases = reclaimStaleLeases();
+  try {
+    if (process.getuid?.() === 0) report.leases = reclaimStaleLeases();
+  } catch { /* left for next time */ }
   return report;
 }
 
@@ -106,13 +113,15 @@ function unescapeMount(s: string): string {
  */
 export function sweepJobs(cacheRoot: string, iso: Isolation, ids: string[], keepJobDirs: boolean): void {
   for (const id of ids) {
-    for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids]) {
-      if (parent) killCgroup(join(parent, `dlgrade-${id}`));
-    }
-    const job = join(cacheRoot, 'jobs', id);
-    killProcessesUsing(job);
-    unmountUnder(job);
-    if (!keepJobDirs) rmSync(job, { recursive: true, force: true });
-    rmSync(join(cacheRoot, 'artifacts', id), { recursive: true, force: true });
+    try {
+      for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids]) {
+        if (parent) killCgroup(join(parent, `dlgrade-${id}`));
+      }
+      const job = join(cacheRoot, 'jobs', id);
+      killProcessesUsing(job);
+      unmountUnder(job);
+      if (!keepJobDirs) removeTree(job);
+      removeTree(join(cacheRoot, 'artifacts', id));
+    } catch { /* left for the next start's clean-up */ }
   }
 }

@@ -16,10 +16,12 @@ export type ChildMessage =
   | { t: 'ready'; backend: BackendReport }
   | ({ t: 'progress' } & Progress)
   | { t: 'result'; outputs: unknown }
-  | { t: 'error'; kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT'; message: string; stack?: string };
+  | { t: 'error'; kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT' | 'BAD_OUTPUT'; message: string; stack?: string };
 
 /** What the grader hands the runner, as job.json in the job folder. */
 export interface JobFile {
+  /** The largest result the runner may send (the grader reads no longer line). */
+  maxResultBytes: number;
   task: string;
   stage: 'run' | 'verify';
   /** The compiled submission (absent in the verify stage). */
@@ -58,7 +60,7 @@ export const childMessageSchema = {
     { type: 'object', required: ['t', 'outputs'], additionalProperties: false, properties: { t: { const: 'result' }, outputs: {} } },
     {
       type: 'object', required: ['t', 'kind', 'message'], additionalProperties: false,
-      properties: { t: { const: 'error' }, kind: { enum: ['BAD_SUBMISSION', 'CRASH', 'MEMORY_LIMIT'] }, message: { type: 'string', maxLength: 8192 }, stack: { type: 'string', maxLength: 16384 } },
+      properties: { t: { const: 'error' }, kind: { enum: ['BAD_SUBMISSION', 'CRASH', 'MEMORY_LIMIT', 'BAD_OUTPUT'] }, message: { type: 'string', maxLength: 8192 }, stack: { type: 'string', maxLength: 16384 } },
     },
   ],
 };

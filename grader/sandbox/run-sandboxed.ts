@@ -12,7 +12,7 @@ import { compile } from '../spec/validate.ts';
 import type { Limits } from '../spec/types.ts';
 import type { Progress } from '../tasks/types.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
-import { copyRegularTree, TreeRefused, treeUsage } from '../util/fs-tree.ts';
+import { copyRegularTree, removeTree, TreeRefused, treeUsage } from '../util/fs-tree.ts';
 import { parseBounded } from './bounded-json.ts';
 import type { Isolation } from './capabilities.ts';
 import { CHANNEL_FD, KEY_BYTES, KEY_FD, verifyLine } from './channel.ts';
@@ -101,7 +101,7 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
     mkdirSync(outDir, { recursive: true, mode: 0o700 });
     if (iso.diskQuota === 'tmpfs') {
       // Its own small filesystem: bytes and files are capped by the kernel, not by polling.
-      const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${MAX_ARTIFACT_BYTES},nr_inodes=${MAX_ARTIFACT_FILES},mode=0700`, 'tmpfs', outDir], { encoding: 'utf8' });
+      const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${MAX_ARTIFACT_BYTES},nr_inodes=${MAX_ARTIFACT_FILES},mode=0700,nosuid,nodev,noexec`, 'tmpfs', outDir], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`cannot mount the job's tmpfs: ${r.stderr.trim()}`);
       mounted = true;
     }
@@ -123,6 +123,7 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
     const job: JobFile = {
       task: req.task, stage, submission: compiled, outDir, artifactsDir: req.artifactsIn,
       files: req.files, params: req.params, limits: req.limits, seed: req.seed, backend: req.backend, allowNative: req.allowNative,
+      maxResultBytes: req.maxResultBytes ?? MAX_RESULT_BYTES,
     };
     writeJsonAtomic(join(jobDir, 'job.json'), job);
     if (iso.user === 'setpriv') {
@@ -151,13 +152,9 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
     throw e;
   } finally {
     if (mounted) unmountUnder(outDir);
-    if (!req.keepJobDir) rmSync(jobDir, { recursive: true, force: true });
+    if (!req.keepJobDir) removeTree(jobDir); // what is left is swept after the batch and at the next start
     lease?.release();
   }
-}
-
-function fmtBytes(n: number): string {
-  return n >= 1 << 20 ? `${Math.round(n / 1048576)} MiB` : `${Math.round(n / 1024)} KiB`;
 }
 
 function sec(since: number): number {
@@ -211,7 +208,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     let ready: BackendReport | undefined, startupSec: number | undefined;
     let lastProgress: Progress | undefined, result: { outputs: unknown } | undefined;
     let error: Extract<ChildMessage, { t: 'error' }> | undefined;
-    let protocolProblem: string | undefined, oversize: string | undefined, forged: string | undefined;
+    let protocolProblem: string | undefined, forged: string | undefined, badOutputs: string | undefined;
     let seq = 0, lastForward = 0;
     const resultCap = req.maxResultBytes ?? MAX_RESULT_BYTES;
     const onLine = (line: string) => {
@@ -222,7 +219,12 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
       const isResult = v.json.startsWith('{"t":"result"');
       if (!isResult && v.json.length > MAX_CONTROL_BYTES) { protocolProblem = 'an oversized message on the result channel'; return; }
       let msg: unknown;
-      try { msg = parseBounded(v.json); } catch (e) { protocolProblem = `an unreadable message on the result channel (${(e as Error).message})`; return; }
+      try { msg = parseBounded(v.json); } catch (e) {
+        // A signed result is the runner's serialization of what the submission returned.
+        if (isResult) badOutputs ??= `returned outputs the grader will not read: ${(e as Error).message}`;
+        else protocolProblem = `an unreadable message on the result channel (${(e as Error).message})`;
+        return;
+      }
       if (!validateMessage(msg)) { protocolProblem = 'a malformed message on the result channel'; return; }
       const m = msg as ChildMessage;
       if (m.t === 'ready') { ready ??= m.backend; startupSec ??= sec(tStart); }
@@ -236,13 +238,12 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
       else if (m.t === 'error') error ??= m;
     };
     // Lines are verified before they are parsed; an overlong one is dropped unread and ends the run.
-    const overflow = (head: string) => {
-      // Only a line that starts like the runner's signed result can be the runner's; anything else is the submission's writing.
-      if (!forged && !new RegExp(`^${seq + 1} [0-9a-f]{64} \\{"t":"result"`).test(head)) forged = 'an unsigned message';
-      oversize = `returned outputs larger than the ${fmtBytes(resultCap)} this task can need`;
+    // The runner sends nothing longer than resultCap (it reports outputs too large as an error instead), so an overlong line is the submission's.
+    const overflow = () => {
+      forged ??= 'an oversized unsigned message';
       killAll();
     };
-    child.stdio[CHANNEL_FD]!.on('data', lineSplitter(Math.max(resultCap, MAX_CONTROL_BYTES) + 100, onLine, overflow));
+    child.stdio[CHANNEL_FD]!.on('data', lineSplitter(Math.max(resultCap, MAX_CONTROL_BYTES) + 1024, onLine, overflow));
 
     let timedOut = false, memKilled = false, aborted = false, diskExceeded = false;
     guard.watch(pid, () => { memKilled = true; killAll(); });
@@ -278,12 +279,17 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     if (diskExceeded || full || usage.bytes > MAX_ARTIFACT_BYTES || usage.files > MAX_ARTIFACT_FILES) {
       return { ...out, status: 'BAD_SUBMISSION', reason: `its output folder is full (${MAX_ARTIFACT_BYTES >> 20} MiB or ${MAX_ARTIFACT_FILES} files at most): it is the only writable place, for models and checkpoints${error ? ` (${error.message})` : ''}` };
     }
-    const heapOom = lines.some((l) => /JavaScript heap out of memory|Reached heap limit/.test(l));
-    if (memKilled || guard.exceeded() || heapOom || error?.kind === 'MEMORY_LIMIT') {
+    // What the process printed or threw counts only with the guard's own measurement behind it: a
+    // submission can print V8's message or throw RangeError('Array buffer allocation failed') itself.
+    const nearLimit = guard.peakBytes() >= 0.5 * req.limits.memoryLimitMiB * 1048576;
+    const heapOom = nearLimit && lines.some((l) => /JavaScript heap out of memory|Reached heap limit/.test(l));
+    if (memKilled || guard.exceeded() || heapOom || (nearLimit && error?.kind === 'MEMORY_LIMIT')) {
       const cause = error?.kind === 'MEMORY_LIMIT' ? ` (${error.message})` : heapOom ? ' (JavaScript heap out of memory)' : '';
       return { ...out, status: 'MEMORY_LIMIT', reason: `memory limit of ${req.limits.memoryLimitMiB} MiB exceeded${cause}${where}; peak ${peakMiB} MiB` };
     }
-    if (oversize) return { ...out, status: 'BAD_OUTPUT', reason: oversize };
+    if (error?.kind === 'BAD_OUTPUT') return { ...out, status: 'BAD_OUTPUT', reason: error.message };
+    if (badOutputs) return { ...out, status: 'BAD_OUTPUT', reason: badOutputs };
+    if (error?.kind === 'MEMORY_LIMIT') error.message += ` (the process used ${peakMiB} MiB of its ${req.limits.memoryLimitMiB} MiB: a single allocation too large to make?)`;
     if (error) {
       const stack = error.stack ? `\n${error.stack}`.replaceAll(`${jobDir}/src/`, '').replaceAll(`${jobDir}/`, '') : '';
       return { ...out, status: error.kind === 'BAD_SUBMISSION' ? 'BAD_SUBMISSION' : 'CRASH', reason: error.message + stack };

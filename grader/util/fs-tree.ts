@@ -2,7 +2,8 @@
 // folder) with the grader's rights, safely: only regular files and folders,
 // never opening anything else (a named pipe would block the copy forever),
 // no links, and within caps on bytes, files and depth.
-import { copyFileSync, lstatSync, mkdirSync, readdirSync, utimesSync, type Stats } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, utimesSync, type Stats } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 
 export class TreeRefused extends Error {
@@ -68,4 +69,20 @@ export function treeUsage(dir: string, stopAt = { bytes: Infinity, files: Infini
   };
   walk(dir);
   return { bytes, files };
+}
+
+/**
+ * Removes a tree a sandbox wrote, whatever it did to it: folders it made
+ * read-only (a non-root grader cannot delete inside them) are made writable
+ * first, and paths too long for one call go to `rm`, which walks with *at
+ * calls. Never throws: returns whether the tree is gone.
+ */
+export function removeTree(path: string): boolean {
+  try {
+    rmSync(path, { recursive: true, force: true });
+    return true;
+  } catch { /* read-only folders, or too deep for one path */ }
+  spawnSync('chmod', ['-R', 'u+rwX', path], { stdio: 'ignore' });
+  spawnSync('rm', ['-rf', '--one-file-system', path], { stdio: 'ignore' });
+  return !existsSync(path);
 }

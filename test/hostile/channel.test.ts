@@ -33,6 +33,9 @@ test('nesting is measured without recursion, strings and escapes included', () =
   assert.is(jsonDepth('{"a":[1,[2,{"b":"[[[[\\"]]"}]]}'), 4);
   assert.is(jsonDepth('['.repeat(1e6) + ']'.repeat(1e6)), 65, 'stops counting past the limit');
   assert.throws(() => parseBounded('['.repeat(100) + ']'.repeat(100)), /nested deeper than 64/);
+  assert.throws(() => parseBounded('[' + '{},'.repeat(20_000) + '{}]'), /more than 10000 objects/);
+  assert.throws(() => parseBounded('[' + '1,'.repeat(9_000_000) + '1]'), /more than 8000000 values/);
+  assert.is((parseBounded('[' + '1,'.repeat(100_000) + '1]') as number[]).length, 100_001);
   assert.equal(parseBounded('{"x":[[1]]}'), { x: [[1]] });
 });
 

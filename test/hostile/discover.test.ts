@@ -151,4 +151,23 @@ test('command-line paths: a FIFO is a usage error at once; a huge file is refuse
   assert.match(discover(join(root, 'notes.txt')).error ?? '', /not a submission \(expected \.ts or \.js\)/);
 });
 
+test('names: not UTF-8 is refused (never dropped); names that map to one id both keep a result', () => {
+  const cls = join(tempDir(), 'names');
+  mkdirSync(cls, { recursive: true });
+  // Raw bytes: Node writes a Buffer path as given.
+  writeFileSync(Buffer.concat([Buffer.from(cls + '/bad'), Buffer.from([0xff]), Buffer.from('.ts')]), 'export {}');
+  mkdirSync(Buffer.concat([Buffer.from(cls + '/raw'), Buffer.from([0xfe])]));
+  writeFileSync(Buffer.concat([Buffer.from(cls + '/raw'), Buffer.from([0xfe]), Buffer.from('/index.ts')]), 'export {}');
+  for (const n of ['józef.ts', 'jözef.ts', 'honest.ts']) writeFileSync(join(cls, n), 'export {}');
+  const r = discover(cls);
+  assert.ok(r.subs, r.error);
+  const refused = r.subs!.filter((s) => s.refused);
+  assert.equal(refused.map((s) => /not valid UTF-8/.test(s.refused!)), [true, true], JSON.stringify(refused));
+  const ids = r.subs!.filter((s) => !s.refused).map((s) => s.id).sort();
+  assert.is(ids.length, 3, 'józef, jözef and honest all kept');
+  assert.ok(ids.includes('honest'));
+  assert.is(new Set(ids).size, ids.length, 'ids are distinct');
+  assert.is(ids.filter((i) => i.startsWith('j_zef-')).length, 2, ids.join(','));
+});
+
 test.run();

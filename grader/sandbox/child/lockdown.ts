@@ -208,9 +208,16 @@ export const channel = freeze({
    * them may run its toJSON, but the result is one JSON value inside the
    * runner's own envelope. Throws when they cannot be serialized.
    */
-  result(outputs: unknown): void {
+  result(outputs: unknown, maxBytes: number): void {
     const json = stringify(outputs);
-    emit(`{"t":"result","outputs":${typeof json === 'string' ? json : 'null'}}`);
+    const body = typeof json === 'string' ? json : 'null';
+    // The grader reads no line longer than this: any longer one is not the runner's, so a forgery.
+    const bytes = byteLength(body, 'utf8');
+    if (bytes > maxBytes) {
+      emit(`{"t":"error","kind":"BAD_OUTPUT","message":${str(`returned ${bytes} bytes of outputs, more than the ${maxBytes} this task can need`, MAX_MESSAGE)}}`);
+      return;
+    }
+    emit(`{"t":"result","outputs":${body}}`);
   },
 
   /** Never throws: the error is the submission's object and may be hostile. */

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     let verified: unknown;
     try {
       verified = await task.verify(ctx);
-      channel.result(verified);
+      channel.result(verified, job.maxResultBytes);
     } catch (e) {
       return fail('CRASH', e);
     }
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     return fail(e instanceof ContractError ? 'BAD_SUBMISSION' : 'CRASH', e);
   }
   try {
-    channel.result(outputs); // runs the outputs' toJSON, if any: may throw
+    channel.result(outputs, job.maxResultBytes); // runs the outputs' toJSON, if any: may throw
   } catch (e) {
     return fail('CRASH', e);
   }

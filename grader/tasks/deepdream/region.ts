@@ -54,7 +54,8 @@ export interface ScaleRecord {
 
 /**
  * A size's change must correlate at least this much with the returned picture's change in the region. The
- * reference's three octaves reach about 0.4–0.9; throwaway passes (no change between them) give 0.
+ * reference's three octaves reach 0.56, 0.63 and 0.69 on the half-size picture; throwaway passes (nothing changes
+ * between them) give 0, and ten steps at a size whose result is thrown away gave 0.09 and -0.01.
  */
 export const MIN_FUSED = 0.2;
 

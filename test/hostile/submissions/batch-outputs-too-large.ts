@@ -1,4 +1,4 @@
-// expect: BAD_OUTPUT /larger than/
+// expect: BAD_OUTPUT /more than the \d+ this task can need/
 // Returns 200,000 distances per call: far more than the task's pairs, so far more bytes than it can need.
 import * as tf from '@tensorflow/tfjs';
 export async function train() {}
