@@ -13,7 +13,8 @@ const ids = process.argv.slice(2).length ? process.argv.slice(2) : all;
 const f = (x: number, d = 2) => x.toFixed(d);
 let bad = 0;
 
-console.log('| assignment | submission | verdict | metrics | seconds | peak MiB | backend |\n|---|---|---|---|---|---|---|');
+// seconds: the submission's process; harness: the grader's own time around it (compile, verify stage, scoring).
+console.log('| assignment | submission | verdict | metrics | seconds | harness s | peak MiB | backend |\n|---|---|---|---|---|---|---|---|');
 for (const id of ids) {
   const weakDir = join(REPO_ROOT, 'examples', id);
   const subs = [join(REPO_ROOT, 'reference', id), ...(existsSync(weakDir) ? readdirSync(weakDir).filter((f) => /\.(ts|js)$/.test(f)).map((f) => join(weakDir, f)) : [])];
@@ -22,7 +23,7 @@ for (const id of ids) {
     s = await grade(subs, 2, id);
   } catch (e) { // e.g. a dataset this machine lacks: say so and grade the other assignments
     bad++;
-    console.log(`| ${id} | (all) | NOT GRADED | ${(e as Error).message.split('\n')[0]} | | | |`);
+    console.log(`| ${id} | (all) | NOT GRADED | ${(e as Error).message.split('\n')[0]} | | | | |`);
     continue;
   }
   for (const r of s.results) {
@@ -30,7 +31,7 @@ for (const id of ids) {
     const passed = r.verdict === 'PASS';
     if (isRef !== passed) bad++;
     const metrics = Object.entries(r.metrics).map(([k, v]) => `${k} ${f(v, 4)}`).join(', ');
-    console.log(`| ${id} | ${isRef ? 'reference' : r.submission.id} | ${r.verdict}${isRef === passed ? '' : ' (unexpected)'} | ${metrics || (r.reason ?? '').split('\n')[0]} | ${f(r.usage.elapsedSec, 1)} | ${r.usage.peakMiB} | ${r.environment.backend?.name ?? '?'} |`);
+    console.log(`| ${id} | ${isRef ? 'reference' : r.submission.id} | ${r.verdict}${isRef === passed ? '' : ' (unexpected)'} | ${metrics || (r.reason ?? '').split('\n')[0]} | ${f(r.usage.elapsedSec, 1)} | ${f(r.usage.harnessSec, 1)} | ${r.usage.peakMiB} | ${r.environment.backend?.name ?? '?'} |`);
   }
 }
 process.exit(bad ? 1 : 0);

@@ -19,6 +19,8 @@ import { runBatch, type BatchSummary } from '../grader/grade/run-batch.ts';
 import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
+import { countOctaves } from '../grader/tasks/deepdream/region.ts';
+import { fusedCorrelation } from '../grader/tasks/deepdream/sandbox.ts';
 import { tempDir, testSecret, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
 
 const root = tempDir();
@@ -238,6 +240,17 @@ export async function predict(model: tf.LayersModel, images: tf.Tensor4D) {
   assert.is(ref.verdict, 'PASS', explain(ref));
   assert.is(ref.metrics.pretrained_base_used, 1);
   assert.ok(ref.metrics.val_accuracy_base_zeroed! < ref.metrics.val_accuracy! / 2, explain(ref));
+});
+
+test('countOctaves: a size counts when its change was fused into the picture, or when every gradient there was zero', () => {
+  const s = (size: number, fused: number, stalled = false) => ({ height: size, width: size, gradientSteps: 20, fused, stalled });
+  assert.is(countOctaves([s(131, 0.56), s(183, 0.63), s(256, 0.69)]), 3);
+  assert.is(countOctaves([s(141, 0), s(192, 0.09), s(256, 0.99)]), 1, 'thrown away');
+  assert.is(countOctaves([s(131, 0, true), s(183, 0.63), s(256, 0.79)]), 3, 'nothing to climb at 131 px');
+  const change = { delta: Float32Array.from([1, 2, 3, 4, 5, 6, 9, 9, 9]), inside: Uint8Array.from([1, 1, 0]) };
+  const first = new Float32Array(9), last = Float32Array.from([2, 4, 6, 8, 10, 12, -50, 0, 50]);
+  assert.ok(Math.abs(fusedCorrelation(first, last, change) - 1) < 1e-9, 'any units, cells outside the region ignored');
+  assert.is(fusedCorrelation(first, first, change), 0, 'no change');
 });
 
 /** The DeepDream assignment with its picture halved (2×2 box filter). */

@@ -10,7 +10,8 @@
 //     into the picture (the sandbox half records the size of every pass through
 //     the base taken under a gradient, and how the change between the first and
 //     last pass at each size correlates with the returned picture's change in
-//     the region: an integrity signal, as it is observed in the submission's realm).
+//     the region, or that every gradient reaching the input there was zero:
+//     an integrity signal, as it is observed in the submission's realm).
 import { join, resolve } from 'node:path';
 import { ensurePretrained } from '../../data/pretrained.ts';
 import { readPngRgb } from '../../data/png-image.ts';
@@ -75,8 +76,11 @@ const outputSchema = {
       type: 'array',
       maxItems: 10000,
       items: {
-        type: 'object', required: ['height', 'width', 'gradientSteps', 'fused'],
-        properties: { height: { type: 'integer' }, width: { type: 'integer' }, gradientSteps: { type: 'integer' }, fused: { type: 'number', minimum: -1, maximum: 1 } },
+        type: 'object', required: ['height', 'width', 'gradientSteps', 'fused', 'stalled'],
+        properties: {
+          height: { type: 'integer' }, width: { type: 'integer' }, gradientSteps: { type: 'integer' },
+          fused: { type: 'number', minimum: -1, maximum: 1 }, stalled: { type: 'boolean' },
+        },
       },
     },
   },
@@ -146,7 +150,7 @@ export const deepdream: TaskHost = {
           outside_max_change: maxChangeOutside(rgb, out, mask),
           inside_mean_change: meanChangeInside(rgb, out, mask),
           octaves: countOctaves(o.scales.map((sc) => ({ ...sc, fused: sc.fused ?? 0 }))),
-          scales_with_steps: countOctaves(o.scales, 2, 1.15, -Infinity),
+          scales_with_steps: countOctaves(o.scales.map((sc) => ({ ...sc, fused: undefined }))),
           // Half a grey level of slack: [0, 1] values survive the float round trip.
           pixels_in_range: o.min !== null && o.max !== null && o.min >= -0.5 / 255 && o.max <= 1 + 0.5 / 255 ? 1 : 0,
         };

@@ -50,6 +50,11 @@ export interface ScaleRecord {
    * fusedCorrelation). 0 for passes that changed nothing.
    */
   fused?: number;
+  /**
+   * Every gradient that reached the base's input at this size (at least two) was all zeros: the target is silent
+   * in the region there, so the steps had nothing to climb and the size counts without a change to show.
+   */
+  stalled?: boolean;
 }
 
 /**
@@ -62,11 +67,11 @@ export const MIN_FUSED = 0.2;
 /**
  * Octaves: the image sizes at which at least `minSteps` gradient steps ran
  * and whose change was fused into the returned picture (`fused` ≥ `minFused`,
- * when recorded), counted only when each is at least `minRatio` times the
+ * when recorded) or whose gradients were all zero (`stalled`), counted only when each is at least `minRatio` times the
  * next smaller counted one (a 256 and a 250 px pass are one scale, not two).
  */
 export function countOctaves(scales: ScaleRecord[], minSteps = 2, minRatio = 1.15, minFused = MIN_FUSED): number {
-  const sizes = scales.filter((s) => s.gradientSteps >= minSteps && (s.fused === undefined || s.fused >= minFused)).map((s) => Math.min(s.height, s.width)).sort((a, b) => a - b);
+  const sizes = scales.filter((s) => s.gradientSteps >= minSteps && (s.fused === undefined || s.fused >= minFused || s.stalled === true)).map((s) => Math.min(s.height, s.width)).sort((a, b) => a - b);
   let count = 0, last = 0;
   for (const s of sizes) {
     if (count === 0 || s >= last * minRatio) {

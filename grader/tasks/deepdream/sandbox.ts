@@ -5,7 +5,8 @@
 // picture of its input at the first and the last pass of each size: the
 // octaves the grader counts are the sizes whose change (last minus first)
 // shows up inside the region of the returned picture, so throwaway passes
-// count for nothing. That is observed in the submission's realm: an integrity
+// count for nothing (or whose every gradient reaching the input was zero:
+// nothing to climb there, which an honest octave can run into). That is observed in the submission's realm: an integrity
 // signal. The verify half runs without the submission: it measures the target
 // channel inside the region on the original and the dreamed picture with a
 // base of its own.
@@ -72,11 +73,26 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
           else seen.last = fp;
         }
         scales.set(key, seen);
+        // The gradient that reaches this input, seen on its way back: a size whose every step got an all-zero
+        // gradient had nothing to climb (the target silent in the region there), which is not throwing work away.
+        const watched = watchGradient(seen)(x);
+        return call.call(this, Array.isArray(inputs) ? [watched, ...inputs.slice(1)] : watched, kwargs);
       }
       return call.call(this, inputs, kwargs);
     };
     return model;
   };
+
+  /** An identity on the base's input whose gradient notes, per size, whether it was all zeros. */
+  const watchGradient = (seen: ScaleSeen) => tf.customGrad(((x: Tensor) => ({
+    value: tf.clone(x),
+    gradFunc: (dy: Tensor) => {
+      const largest = tf.tidy(() => dy.abs().max().dataSync()[0]!);
+      if (largest === 0) seen.zeroGradients = (seen.zeroGradients ?? 0) + 1;
+      else seen.liveGradients = (seen.liveGradients ?? 0) + 1;
+      return tf.clone(dy);
+    },
+  })) as unknown as Parameters<Tf['customGrad']>[0]) as unknown as (x: Tensor) => Tensor;
 
   ctx.progress({ phase: 'train', unit: 'octave', epoch: 0, epochs: octaves });
   const out = await (sub.dream as Function)(image, mask, {
@@ -101,13 +117,18 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
   return {
     image: Buffer.from(bytes).toString('base64'), shape, nonFinite,
     min: Number.isFinite(min) ? min : null, max: Number.isFinite(max) ? max : null,
-    scales: [...scales.values()].map(({ height, width, gradientSteps, first, last }) => ({
+    scales: [...scales.values()].map(({ height, width, gradientSteps, first, last, zeroGradients = 0, liveGradients = 0 }) => ({
       height, width, gradientSteps, fused: change && first && last ? round4(fusedCorrelation(first, last, change)) : 0,
+      stalled: zeroGradients >= 2 && liveGradients === 0,
     })),
   };
 }
 
-interface ScaleSeen { height: number; width: number; gradientSteps: number; first?: Float32Array; last?: Float32Array }
+interface ScaleSeen {
+  height: number; width: number; gradientSteps: number; first?: Float32Array; last?: Float32Array;
+  /** Gradients that reached the base's input at this size: all zeros, or not. */
+  zeroGradients?: number; liveGradients?: number;
+}
 
 /** Sizes whose passes are fingerprinted (each fingerprint is FINGERPRINT² × 3 floats). */
 const MAX_FINGERPRINTED = 64;
