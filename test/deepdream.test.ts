@@ -6,7 +6,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
 import { readPngRgb } from '../grader/data/png-image.ts';
 import { discoverSubmissions } from '../grader/grade/discover.ts';
 import { runBatch, type BatchSummary } from '../grader/grade/run-batch.ts';
@@ -14,7 +13,7 @@ import { quietReporter } from '../grader/report/console.ts';
 import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
 import { cellCoverage, countOctaves, maxChangeOutside, meanChangeInside, regionMask } from '../grader/tasks/deepdream/region.ts';
-import { tempDir, testSecret, writeSubmission } from './helpers/fixtures.ts';
+import { tempDir, testSecret, writeHalfSizePng, writeSubmission } from './helpers/fixtures.ts';
 
 const root = tempDir();
 
@@ -65,17 +64,7 @@ function halfSizeAssignment(): string {
   delete spec.$schema; delete spec.statement; delete spec.starter;
   const dir = join(root, 'assignments', id);
   mkdirSync(dir, { recursive: true });
-  const full = readPngRgb(join(src, spec.task.image));
-  const h = full.height / 2, w = full.width / 2;
-  const png = new PNG({ width: w, height: h });
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    for (let c = 0; c < 3; c++) {
-      const at = (yy: number, xx: number) => full.rgb[(yy * full.width + xx) * 3 + c]!;
-      png.data[(y * w + x) * 4 + c] = Math.round((at(2 * y, 2 * x) + at(2 * y, 2 * x + 1) + at(2 * y + 1, 2 * x) + at(2 * y + 1, 2 * x + 1)) / 4);
-    }
-    png.data[(y * w + x) * 4 + 3] = 255;
-  }
-  writeFileSync(join(dir, 'half.png'), PNG.sync.write(png));
+  writeHalfSizePng(join(src, spec.task.image), join(dir, 'half.png'));
   writeFileSync(join(dir, 'assignment.json'), JSON.stringify({ ...spec, limits: { ...spec.limits, timeLimitSec: 90 }, task: { ...spec.task, image: 'half.png' } }));
   return dir;
 }

@@ -210,9 +210,23 @@ test('WORK3 se-lenet: the reference passes (accuracy and SE blocks from the save
   assert.match(named.reason ?? '', /custom layer class \(SEBlock\): build it from built-in layers/);
 });
 
-test('notes 001 lab 2 fashion-mnist-classify: the Keras-workflow reference passes; one that never evaluates fails that item', async () => {
+// Evaluates, but on images it trained on: the "held out" item used to count any evaluate call.
+const EVALUATE_ON_TRAIN = `import * as tf from '@tensorflow/tfjs';
+export async function train({ images, labels }) {
+  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10, activation: 'softmax' })] });
+  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  await model.fit(images, labels.toFloat(), { epochs: 3, batchSize: 64, verbose: 0 });
+  model.evaluate(images.slice([0, 0, 0, 0], [100, 28, 28, 1]), labels.toFloat().slice([0], [100]));
+  return model;
+}
+`;
+
+test('notes 001 lab 2 fashion-mnist-classify: the Keras-workflow reference passes; one that never evaluates, or evaluates on its training images, fails that item', async () => {
   const dir = small('fashion-mnist-classify', { trainCount: 500, predictBatch: 100 });
-  const r = await grade(dir, [join(REPO_ROOT, 'reference/fashion-mnist-classify'), join(REPO_ROOT, 'examples/fashion-mnist-classify/few-images.ts')]);
+  const r = await grade(dir, [join(REPO_ROOT, 'reference/fashion-mnist-classify'), join(REPO_ROOT, 'examples/fashion-mnist-classify/few-images.ts'), writeSubmission(join(root, 'subs-fashion'), 'evaluate-on-train.ts', EVALUATE_ON_TRAIN)]);
+  const onTrain = r.get('evaluate-on-train')!;
+  assert.is(onTrain.metrics.evaluate_calls, 0, explain(onTrain));
+  assert.not.ok(item(onTrain, 'evaluate').passed);
   const ref = r.get('fashion-mnist-classify')!;
   assert.is(ref.verdict, 'PASS', explain(ref));
   assert.equal([ref.metrics.fit_calls, ref.metrics.evaluate_calls], [1, 1]);

@@ -12,8 +12,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PNG } from 'pngjs';
-import { readPngRgb } from '../grader/data/png-image.ts';
 import { discoverSubmissions } from '../grader/grade/discover.ts';
 import { runBatch, type BatchSummary } from '../grader/grade/run-batch.ts';
 import { quietReporter } from '../grader/report/console.ts';
@@ -21,7 +19,7 @@ import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
 import { countOctaves } from '../grader/tasks/deepdream/region.ts';
 import { fusedCorrelation } from '../grader/tasks/deepdream/sandbox.ts';
-import { tempDir, testSecret, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
+import { tempDir, testSecret, writeHalfSizePng, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
 
 const root = tempDir();
 type Result = BatchSummary['results'][number];
@@ -256,17 +254,7 @@ test('countOctaves: a size counts when its change was fused into the picture, or
 /** The DeepDream assignment with its picture halved (2×2 box filter). */
 function halfSizeDeepdream(): string {
   const dir = spec('deepdream-region', 'deepdream', { limits: { timeLimitSec: 120 }, task: { image: 'half.png' } });
-  const full = readPngRgb(join(REPO_ROOT, 'assignments/deepdream-region/chelsea.png'));
-  const h = full.height / 2, w = full.width / 2;
-  const png = new PNG({ width: w, height: h });
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    for (let c = 0; c < 3; c++) {
-      const at = (yy: number, xx: number) => full.rgb[(yy * full.width + xx) * 3 + c]!;
-      png.data[(y * w + x) * 4 + c] = Math.round((at(2 * y, 2 * x) + at(2 * y, 2 * x + 1) + at(2 * y + 1, 2 * x) + at(2 * y + 1, 2 * x + 1)) / 4);
-    }
-    png.data[(y * w + x) * 4 + 3] = 255;
-  }
-  writeFileSync(join(dir, 'half.png'), PNG.sync.write(png));
+  writeHalfSizePng(join(REPO_ROOT, 'assignments/deepdream-region/chelsea.png'), join(dir, 'half.png'));
   return dir;
 }
 

@@ -4,7 +4,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { PNG } from 'pngjs';
 import { encodeIdx } from '../../grader/data/idx.ts';
+import { readPngRgb } from '../../grader/data/png-image.ts';
 import { secretFromValue, type Secret } from '../../grader/spec/secret.ts';
 
 /** The grading secret of the test suite: fixed, so grade-mode draws are the same on every run and machine. */
@@ -84,4 +86,19 @@ export function writeSubmission(dir: string, name: string, code: string): string
   const p = join(dir, name);
   writeFileSync(p, code);
   return p;
+}
+
+/** Writes `src` (a PNG) at half size (2×2 box filter) to `dest`: the DeepDream tests' smaller picture. */
+export function writeHalfSizePng(src: string, dest: string): void {
+  const full = readPngRgb(src);
+  const h = full.height / 2, w = full.width / 2;
+  const png = new PNG({ width: w, height: h });
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    for (let c = 0; c < 3; c++) {
+      const at = (yy: number, xx: number) => full.rgb[(yy * full.width + xx) * 3 + c]!;
+      png.data[(y * w + x) * 4 + c] = Math.round((at(2 * y, 2 * x) + at(2 * y, 2 * x + 1) + at(2 * y + 1, 2 * x) + at(2 * y + 1, 2 * x + 1)) / 4);
+    }
+    png.data[(y * w + x) * 4 + 3] = 255;
+  }
+  writeFileSync(dest, PNG.sync.write(png));
 }
