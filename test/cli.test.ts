@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { REPO_ROOT } from '../grader/spec/load.ts';
+import { nativeAvailable } from '../grader/backend/resolve.ts';
 import { tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
 
 const root = tempDir();
@@ -38,6 +39,15 @@ test('--help and usage errors', () => {
   assert.is(above.code, 2);
   assert.match(above.err, /above what tiny-siamese allows \(60\); pass --force/);
   assert.match(cli('grade', assignment, join(root, 'missing')).err, /missing: no such file or folder/);
+  // Caught before any student runs, not as one CRASH per student.
+  const half = cli('grade', assignment, subs, '--concurrency', '1.5');
+  assert.is(half.code, 2);
+  assert.match(half.err, /--concurrency must be a whole number of submissions, got "1\.5"/);
+  if (!nativeAvailable()) {
+    const tf = cli('grade', assignment, subs, '--backend', 'tensorflow', '--allow-native');
+    assert.is(tf.code, 2);
+    assert.match(tf.err, /@tensorflow\/tfjs-node is not installed here/);
+  }
 });
 
 test('grading a class: per-submission results, summary, JUnit, exit code 1 when any fails', () => {

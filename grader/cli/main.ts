@@ -8,6 +8,7 @@ import { runBatch, type BatchSummary } from '../grade/run-batch.ts';
 import { consoleReporter, jsonLinesReporter, quietReporter } from '../report/console.ts';
 import { writeJunit } from '../report/junit.ts';
 import { detectIsolation } from '../sandbox/capabilities.ts';
+import { nativeAvailable } from '../backend/resolve.ts';
 import { ASSIGNMENTS_DIR, defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../spec/load.ts';
 import { defaultSecretFile, resolveSecret } from '../spec/secret.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
@@ -134,7 +135,9 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
   const backend = (v.backend as string | undefined) ?? 'auto';
   if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) throw new UsageError(`--backend must be auto, wasm, cpu or tensorflow, got "${backend}"`);
   if (backend === 'tensorflow' && !v['allow-native']) throw new UsageError('--backend tensorflow needs --allow-native (the native addon runs outside Node\'s permission model)');
+  if (backend === 'tensorflow' && !nativeAvailable()) throw new UsageError('--backend tensorflow: @tensorflow/tfjs-node is not installed here (its install downloads libtensorflow); use --backend wasm');
   const concurrency = positiveInt('concurrency', v.concurrency as string | undefined) ?? Math.max(1, Math.min(2, availableParallelism()));
+  if (!Number.isInteger(concurrency)) throw new UsageError(`--concurrency must be a whole number of submissions, got "${v.concurrency as string}"`);
   const isolation = detectIsolation();
   if (isolation.network === 'none' && !v['allow-no-network-isolation']) {
     process.stderr.write(`dlgrade: cannot isolate submissions from the network on this machine (${isolation.notes.join('; ')}).\n` +
