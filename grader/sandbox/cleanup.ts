@@ -30,17 +30,13 @@ export function cleanStale(cacheRoot: string, iso: Isolation): CleanupReport {
       } catch { /* left for next time */ }
     }
   }
-  for (const sub of ['jobs', 'artifacts']) {
-    const dir = join(cacheRoot, sub);
-    for (const name of list(dir)) {
-      if (ownerAlive(name)) continue;
-      const path = join(dir, name);
-      try {
-        report.processes += killProcessesUsing(path);
-        unmountUnder(path);
-        if (removeTree(path)) report.folders++;
-      } catch { /* left for next time */ }
-    }
+  const stale = ['jobs', 'artifacts'].flatMap((sub) => list(join(cacheRoot, sub)).filter((name) => !ownerAlive(name)).map((name) => join(cacheRoot, sub, name)));
+  if (stale.length) {
+    try {
+      report.processes += killProcessesUsing(stale);
+      unmountUnder(...stale);
+    } catch { /* what is still running or mounted keeps its folder until next time */ }
+    for (const path of stale) if (removeTree(path)) report.folders++;
   }
   try {
     if (process.getuid?.() === 0) report.leases = reclaimStaleLeases();
@@ -74,15 +70,20 @@ export function killCgroup(dir: string): number {
   return killed;
 }
 
-/** SIGKILLs processes whose command line or working directory lies in `path`. */
-function killProcessesUsing(path: string): number {
+/** SIGKILLs processes whose command line or working directory lies in one of `paths` (one pass over /proc). */
+function killProcessesUsing(paths: string[]): number {
   let killed = 0;
+  const dirs = paths.map((p) => p + '/');
   for (const entry of list('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let hit = false;
     try {
-      hit = readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(path + '/');
-      if (!hit) hit = (readlinkSync(`/proc/${entry}/cwd`) + '/').startsWith(path + '/');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      hit = dirs.some((d) => cmdline.includes(d));
+      if (!hit) {
+        const cwd = readlinkSync(`/proc/${entry}/cwd`) + '/';
+        hit = dirs.some((d) => cwd.startsWith(d));
+      }
     } catch { /* gone, or not ours to read */ }
     if (hit) {
       try { process.kill(Number(entry), 'SIGKILL'); killed++; } catch { /* gone */ }
@@ -91,13 +92,14 @@ function killProcessesUsing(path: string): number {
   return killed;
 }
 
-/** Lazily unmounts whatever is mounted at or below `path` (a job's tmpfs). */
-export function unmountUnder(path: string): void {
+/** Lazily unmounts whatever is mounted at or below any of `paths` (jobs' tmpfs). */
+export function unmountUnder(...paths: string[]): void {
   let mounts: string[] = [];
   try {
     mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').map(unescapeMount);
   } catch { return; }
-  for (const m of mounts.filter((m) => m === path || m.startsWith(path + '/')).sort((a, b) => b.length - a.length)) {
+  const below = (m: string) => paths.some((p) => m === p || m.startsWith(p + '/'));
+  for (const m of mounts.filter(below).sort((a, b) => b.length - a.length)) {
     spawnSync('umount', ['-l', m], { stdio: 'ignore' });
   }
 }
@@ -112,16 +114,17 @@ function unescapeMount(s: string): string {
  * runs any more when this is called.
  */
 export function sweepJobs(cacheRoot: string, iso: Isolation, ids: string[], keepJobDirs: boolean): void {
-  for (const id of ids) {
-    try {
+  if (!ids.length) return;
+  const jobs = ids.map((id) => join(cacheRoot, 'jobs', id));
+  try {
+    for (const id of ids) {
       for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids]) {
         if (parent) killCgroup(join(parent, `dlgrade-${id}`));
       }
-      const job = join(cacheRoot, 'jobs', id);
-      killProcessesUsing(job);
-      unmountUnder(job);
-      if (!keepJobDirs) removeTree(job);
-      removeTree(join(cacheRoot, 'artifacts', id));
-    } catch { /* left for the next start's clean-up */ }
-  }
+    }
+    killProcessesUsing(jobs);
+    unmountUnder(...jobs);
+  } catch { /* left for the next start's clean-up */ }
+  for (const job of jobs) if (!keepJobDirs) removeTree(job);
+  for (const id of ids) removeTree(join(cacheRoot, 'artifacts', id));
 }

@@ -23,8 +23,8 @@ export class OutputTail {
   }
 }
 
-/** Splits a byte stream into lines, refusing lines longer than `maxLine` (onOverflow gets the line's first bytes). */
-export function lineSplitter(maxLine: number, onLine: (line: string) => void, onOverflow: (head: string) => void) {
+/** Splits a byte stream into lines, refusing lines longer than `maxLine`. */
+export function lineSplitter(maxLine: number, onLine: (line: string) => void, onOverflow: () => void) {
   let pending: Buffer[] = [];
   let size = 0;
   let overflowed = false;
@@ -43,9 +43,8 @@ export function lineSplitter(maxLine: number, onLine: (line: string) => void, on
       size += chunk.length - start;
       if (size > maxLine) {
         overflowed = true;
-        const head = Buffer.concat(pending).subarray(0, 200).toString('utf8');
         pending = [];
-        onOverflow(head);
+        onOverflow();
       }
     }
   };

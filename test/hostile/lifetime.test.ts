@@ -5,7 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { detectIsolation } from '../../grader/sandbox/capabilities.ts';
+import { cleanStale } from '../../grader/sandbox/cleanup.ts';
+import { OWNER_TAG } from '../../grader/sandbox/owner.ts';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../grader/spec/load.ts';
 import { tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from '../helpers/fixtures.ts';
@@ -84,6 +87,28 @@ test('bin.js killed outright: the grader notices and stops, and its sandboxes go
   await done;
   const left = await waitForNoLeftovers(cacheDir, 0, 8000);
   assert.equal(left.processes, [], 'the orphaned grader stopped its sandboxes');
+});
+
+test('start-up clean-up: a dead grader\'s compiler and sandbox cgroups, job folders and mounts go; a live grader\'s stay', () => {
+  const iso = detectIsolation();
+  const parents = [iso.cgroupParents?.memory, iso.cgroupParents?.pids].filter((p): p is string => !!p);
+  const cacheDir = join(root, 'cache-stale');
+  // pid 1 never has start time 1: an owner that is gone. OWNER_TAG is this (live) process.
+  const dead = ['1.1-compile-0-1-abcd', '1.1-student-xyz'], live = `${OWNER_TAG}-compile-0-1-live`;
+  for (const p of parents) for (const n of [...dead, live]) mkdirSync(join(p, `dlgrade-${n}`), { recursive: true });
+  for (const n of [...dead, live]) mkdirSync(join(cacheDir, 'jobs', n, 'out'), { recursive: true });
+  const report = cleanStale(cacheDir, iso);
+  try {
+    for (const p of parents) {
+      for (const n of dead) assert.not.ok(existsSync(join(p, `dlgrade-${n}`)), `${p}/dlgrade-${n} removed`);
+      assert.ok(existsSync(join(p, `dlgrade-${live}`)), 'a running grader\'s cgroup is kept');
+    }
+    assert.equal(readdirSync(join(cacheDir, 'jobs')), [live]);
+    assert.is(report.cgroups, dead.length * parents.length);
+    assert.is(report.folders, dead.length);
+  } finally {
+    for (const p of parents) try { rmdirSync(join(p, `dlgrade-${live}`)); } catch { /* gone */ }
+  }
 });
 
 test.run();
