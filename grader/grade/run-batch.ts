@@ -72,8 +72,7 @@ const validateResult = compile(resultSchema);
 export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const t0 = performance.now();
   const { spec } = o.assignment;
-  const host = taskHost(spec.task.kind, o.assignment.specPath);
-  check(compile(host.paramsSchema), spec.task, `${o.assignment.specPath} (task)`);
+  const host = taskHost(spec.task.kind, o.assignment.specPath); // its params were checked (and defaulted) when the assignment loaded
   // The draw seed stays in this process: only what the host derives from it (indices, points) reaches a sandbox.
   const draw = drawSeed(o.assignment, o.mode, o.secret);
   const drawId = o.mode === 'grade' ? o.secret!.id : 'public';
