@@ -12,7 +12,7 @@ import { loadBackend } from '../../backend/load-backend.ts';
 import { sandboxTasks } from '../../tasks/sandboxes.ts';
 import { ContractError, type Progress } from '../../tasks/types.ts';
 import type { JobFile } from '../protocol.ts';
-import { installFitHooks } from './fit-hooks.ts';
+import { batchSizeRefusal, installFitHooks } from './fit-hooks.ts';
 import { TF_GLOBAL } from './tf-global.ts';
 import { registerFileRouter } from '../../tfio/file-io.ts';
 
@@ -80,8 +80,13 @@ async function main(): Promise<void> {
   try {
     outputs = await task.run(submission, ctx);
   } catch (e) {
-    return fail(e instanceof ContractError ? 'BAD_SUBMISSION' : 'CRASH', e);
+    // A batch-size refusal explains itself better than whatever the submission made of it.
+    const refused = batchSizeRefusal();
+    return refused ? fail('BAD_SUBMISSION', refused) : fail(e instanceof ContractError ? 'BAD_SUBMISSION' : 'CRASH', e);
   }
+  // It stands even if the submission caught it and trained on, in every task.
+  const refused = batchSizeRefusal();
+  if (refused) return fail('BAD_SUBMISSION', refused);
   try {
     channel.result(outputs, job.maxResultBytes); // runs the outputs' toJSON, if any: may throw
   } catch (e) {

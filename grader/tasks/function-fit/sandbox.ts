@@ -6,7 +6,7 @@ import { fileSystem } from '../../tfio/file-io.ts';
 import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
 import { countModelCalls, countOptimizerSteps, refuseFit } from '../shared/training-guards.ts';
 import { numbersOf } from '../shared/images.ts';
-import { batchSizeRefusal, modelSaves, type SaveRecord } from '../../sandbox/child/fit-hooks.ts';
+import { modelSaves, type SaveRecord } from '../../sandbox/child/fit-hooks.ts';
 
 type Tf = SandboxTaskContext['tf'];
 type Model = import('@tensorflow/tfjs').LayersModel;
@@ -31,12 +31,6 @@ function isModel(tf: Tf, m: unknown): m is Model {
 async function modelPredict(tf: Tf, m: unknown, x: number[], what: string): Promise<number[]> {
   if (!isModel(tf, m)) throw new ContractError(`${what} must return a tf.LayersModel (tf.sequential / tf.model), got ${m === null ? 'null' : typeof m}`);
   return values(tf, tf.tidy(() => m.predict(tf.tensor2d(x, [x.length, 1])) as import('@tensorflow/tfjs').Tensor), `${what}'s model.predict`);
-}
-
-/** A batch-size refusal stands even if the submission caught it and trained on. */
-function stickyRefusal(): void {
-  const refused = batchSizeRefusal();
-  if (refused) throw refused;
 }
 
 /**
@@ -80,7 +74,6 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     ctx.progress({ phase: 'train' });
     const model = await (sub.train as Function)(data(), trainCtx);
     ctx.progress({ phase: 'predict' });
-    stickyRefusal();
     const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
     return { predictions, fitCalls: calls.fit };
   }
@@ -92,7 +85,6 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     ctx.progress({ phase: 'train' });
     const model = await (sub.train as Function)(data(), trainCtx);
     ctx.progress({ phase: 'predict' });
-    stickyRefusal();
     const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
     return { predictions, optimizerSteps: steps() };
   }
@@ -108,7 +100,6 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     // Predictions come from the model the submission restores from its own checkpoint.
     ctx.progress({ phase: 'predict' });
     const restored = await (sub.restore as Function)({ ...trainCtx, checkpointDir });
-    stickyRefusal();
     return { predictions: await modelPredict(tf, restored, xTest, 'restore()'), saves };
   }
 
@@ -116,7 +107,6 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
   requireFns(sub, ['train', 'saveWeights', 'loadWeights', 'saveModel', 'loadModel']);
   ctx.progress({ phase: 'train' });
   const model = await (sub.train as Function)(data(), trainCtx);
-  stickyRefusal();
   const trained = await modelPredict(tf, model, xTest, 'train()');
   const weightsDir = join(ctx.outDir, 'weights'), modelDir = join(ctx.outDir, 'model');
   mkdirSync(weightsDir, { recursive: true });

@@ -12,7 +12,7 @@
 // accuracy there. Both are observed in the submission's realm, which could
 // forge them: an integrity signal, not proof.
 import { readFileSync } from 'node:fs';
-import { batchSizeRefusal, setEpochEndListener } from '../../sandbox/child/fit-hooks.ts';
+import { setEpochEndListener } from '../../sandbox/child/fit-hooks.ts';
 import { gather, numbersOf, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
 import { baseLayerNames, loadPretrainedBase } from '../shared/pretrained-base.ts';
 import { ContractError, type SandboxTask } from '../types.ts';
@@ -146,13 +146,11 @@ export const runMobilenetTransfer: SandboxTask = async (sub, ctx) => {
       loadBase, baseLayers: layers, epochs, seed: ctx.seed, maxBatchSize: ctx.limits.maxBatchSize, timeLimitSec: ctx.limits.timeLimitSec,
     });
   } catch (e) {
-    // A refusal or a predict() failure explains itself better than whatever the submission made of it.
-    throw batchSizeRefusal() ?? evalError ?? e;
+    // A predict() failure explains itself better than whatever the submission made of it (a batch-size refusal, the runner prefers).
+    throw evalError ?? e;
   } finally {
     setEpochEndListener(undefined);
   }
-  const refused = batchSizeRefusal();
-  if (refused) throw refused; // even if the submission caught it and carried on
   if (evalError) throw evalError;
   if (runs.length < epochs!) {
     throw new ContractError(`train() returned after ${runs.length} epoch${runs.length === 1 ? '' : 's'} of model.fit/fitDataset; ` +
