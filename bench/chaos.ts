@@ -65,16 +65,12 @@ let PAIRS = 0;
 type Expect = 'PASS' | 'FAIL' | 'CRASH' | 'BAD_SUBMISSION' | 'MEMORY_LIMIT' | 'TIME_LIMIT' | 'NOT_SCORED';
 interface Kind { name: string; weight: number; expect: Expect; code: (i: number) => string }
 
-/** A small dense classifier trained with model.fit; its softmax is the embedding (~1–2 s on wasm). */
-const denseFit = (i: number) => {
-  const units = [64, 96, 128][int(0, 2)]!, epochs = int(5, 10), s = SEED * 1000 + i;
-  return `${TF}// chaos #${i}: an honest small trainer
+/** An honest trainer: the given layers, compiled and fitted with model.fit; its softmax is the embedding. */
+const fitTrainer = (i: number, what: string, initializer: string, layers: string, epochs: number) => `${TF}// chaos #${i}: ${what}
 export async function train({ images, labels }) {
-  const init = (k) => tf.initializers.glorotUniform({ seed: ${s} + k });
+  const init = (k) => tf.initializers.${initializer}({ seed: ${SEED * 1000 + i} + k });
   const m = tf.sequential({ layers: [
-    tf.layers.flatten({ inputShape: [28, 28, 1] }),
-    tf.layers.dense({ units: ${units}, activation: 'relu', kernelInitializer: init(1) }),
-    tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(2) }),
+${layers}
   ] });
   m.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
   const y = tf.oneHot(labels, 10);
@@ -83,28 +79,20 @@ export async function train({ images, labels }) {
   return m;
 }
 ${EMBED}`;
+
+/** A small dense classifier (~1–2 s on wasm). */
+const denseFit = (i: number) => {
+  const units = [64, 96, 128][int(0, 2)]!, epochs = int(5, 10);
+  return fitTrainer(i, 'an honest small trainer', 'glorotUniform', `    tf.layers.flatten({ inputShape: [28, 28, 1] }),
+    tf.layers.dense({ units: ${units}, activation: 'relu', kernelInitializer: init(1) }),
+    tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(2) }),`, epochs);
 };
 
 /** A tiny CNN, likewise. */
-const convFit = (i: number) => {
-  const epochs = int(2, 4), s = SEED * 1000 + i;
-  return `${TF}// chaos #${i}: an honest small CNN
-export async function train({ images, labels }) {
-  const init = (k) => tf.initializers.heNormal({ seed: ${s} + k });
-  const m = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 5, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
+const convFit = (i: number) => fitTrainer(i, 'an honest small CNN', 'heNormal', `    tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 4, kernelSize: 5, strides: 2, activation: 'relu', kernelInitializer: init(1) }),
     tf.layers.maxPooling2d({ poolSize: 2 }),
     tf.layers.flatten(),
-    tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(2) }),
-  ] });
-  m.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' });
-  const y = tf.oneHot(labels, 10);
-  await m.fit(images, y, { epochs: ${epochs}, batchSize: 32, shuffle: false, verbose: 0 });
-  y.dispose();
-  return m;
-}
-${EMBED}`;
-};
+    tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(2) }),`, int(2, 4));
 
 const KINDS: Kind[] = [
   { name: 'honest-fit', weight: 28, expect: 'PASS', code: denseFit },
