@@ -52,16 +52,17 @@ export function outputProblem(outcome: SandboxOutcome, prepared: PreparedTask): 
   return undefined;
 }
 
+/** A verdict reached without measuring anything: every item unmeasured, no points. */
+export function unmeasuredJudgement(rubric: RubricItem[], verdict: Verdict, reason?: string): Judgement {
+  return {
+    verdict, reason, metrics: {}, points: 0, maxPoints: rubric.reduce((s, r) => s + r.points, 0),
+    rubric: rubric.map((r) => ({ ...r, value: null, passed: false, detail: `not measured: ${verdict}` })),
+  };
+}
+
 export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: RubricItem[], verified?: VerifyResult): Judgement {
   const maxPoints = rubric.reduce((s, r) => s + r.points, 0);
-  const unmeasured = (verdict: Verdict, reason?: string): Judgement => ({
-    verdict,
-    reason,
-    metrics: {},
-    rubric: rubric.map((r) => ({ ...r, value: null, passed: false, detail: `not measured: ${verdict}` })),
-    points: 0,
-    maxPoints,
-  });
+  const unmeasured = (verdict: Verdict, reason?: string) => unmeasuredJudgement(rubric, verdict, reason);
   if (outcome.status !== 'OK') return unmeasured(outcome.status, outcome.reason);
   const problem = outputProblem(outcome, prepared);
   if (problem) return unmeasured('BAD_OUTPUT', problem);

@@ -21,7 +21,7 @@ import { readJson, sha256, writeJsonAtomic } from '../util/fs.ts';
 import { runEnvironment } from '../report/environment.ts';
 import { resolveBackend, type ResolvedBackend } from '../backend/resolve.ts';
 import { resultSchema, type SubmissionResult } from '../report/result.ts';
-import { judge, outputProblem, type Verdict } from './judge.ts';
+import { judge, outputProblem, unmeasuredJudgement, type Verdict } from './judge.ts';
 import type { Submission } from './discover.ts';
 
 export interface BatchOptions {
@@ -234,11 +234,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     };
   }
 
-  function unmeasured(verdict: Verdict, reason: string): Pick<SubmissionResult, 'verdict' | 'reason' | 'rubric' | 'metrics' | 'points' | 'maxPoints'> {
-    return {
-      verdict, reason, metrics: {}, points: 0, maxPoints: spec.rubric.reduce((t, r) => t + r.points, 0),
-      rubric: spec.rubric.map((r) => ({ ...r, value: null, passed: false, detail: `not measured: ${verdict}` })),
-    };
+  // A declaration (hoisted): the grading loop above calls these before this point is reached.
+  function unmeasured(verdict: Verdict, reason: string) {
+    return unmeasuredJudgement(spec.rubric, verdict, reason);
   }
 
   function refusedResult(s: Submission, ctx: StepContext): SubmissionResult {
