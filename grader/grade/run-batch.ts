@@ -196,10 +196,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     }
   }
 
-  function makeResult(s: Submission, ctx: StepContext, j: Pick<SubmissionResult, 'verdict' | 'reason' | 'rubric' | 'metrics' | 'points' | 'maxPoints'> & Pick<Partial<SubmissionResult>, 'artifacts' | 'flags'>): SubmissionResult {
+  function makeResult(s: Submission, ctx: StepContext, j: Pick<SubmissionResult, 'verdict' | 'reason' | 'rubric' | 'metrics' | 'points' | 'maxPoints'> & Pick<Partial<SubmissionResult>, 'artifacts' | 'flags' | 'warnings'>): SubmissionResult {
     const outcome = ctx.outcome;
     const total = (performance.now() - ctx.tStart) / 1000;
     const inSubmission = outcome?.timings.startupSec !== undefined ? outcome.elapsedSec - outcome.timings.startupSec : 0;
+    const warnings = [...(outcome?.warnings ?? []), ...(j.warnings ?? [])];
     const flags = [...(j.flags ?? []), ...(j.verdict === 'TAMPERED' ? ['review: the submission forged messages on the grader\'s result channel'] : [])];
     return {
       schemaVersion: 1,
@@ -210,6 +211,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
       verdict: j.verdict,
       ...(j.reason ? { reason: clip(j.reason, MAX_REASON) } : {}),
       ...(flags.length ? { flags } : {}),
+      ...(warnings.length ? { warnings } : {}),
       rubric: j.rubric,
       metrics: j.metrics,
       points: j.points,

@@ -111,6 +111,7 @@ export function formatResult(r: SubmissionResult, c = paint(false), reused = fal
   for (const item of r.rubric) lines.push(`    ${item.passed ? c(32, '✓') : c(31, '✗')} ${item.title}${item.evidence === 'signal' ? ` ${c(2, SIGNAL_LABEL)}` : ''}: ${item.detail}`);
   if (r.reason) lines.push(...r.reason.split('\n').map((l, i) => `    ${i === 0 ? 'reason: ' : '        '}${l}`));
   for (const f of r.flags ?? []) lines.push(c(33, `    flagged: ${f}`));
+  for (const w of r.warnings ?? []) lines.push(c(33, `    warning: ${w}`));
   if (r.verdict !== 'PASS' && r.verdict !== 'FAIL' && r.outputTail.length) {
     lines.push(c(2, `    last output lines (${r.outputBytes} bytes in all):`));
     lines.push(...r.outputTail.slice(-10).map((l) => c(2, `      | ${l}`)));

@@ -17,6 +17,8 @@ export interface SubmissionResult {
   reason?: string;
   /** Reasons an instructor should look at this result by hand (a forged message, an implausible score). */
   flags?: string[];
+  /** What the student should know that did not change the verdict (close to a limit, a call the sandbox ignored). */
+  warnings?: string[];
   rubric: RubricResult[];
   metrics: Record<string, number>;
   points: number;

@@ -16,6 +16,8 @@ export type ChildMessage =
   | { t: 'ready'; backend: BackendReport }
   | ({ t: 'progress' } & Progress)
   | { t: 'result'; outputs: unknown }
+  /** Something the student should know that does not change the verdict (a setBackend call ignored, say). */
+  | { t: 'warning'; message: string }
   | { t: 'error'; kind: 'BAD_SUBMISSION' | 'CRASH' | 'MEMORY_LIMIT' | 'BAD_OUTPUT'; message: string; stack?: string };
 
 /** What the grader hands the runner, as job.json in the job folder. */
@@ -58,6 +60,7 @@ export const childMessageSchema = {
       },
     },
     { type: 'object', required: ['t', 'outputs'], additionalProperties: false, properties: { t: { const: 'result' }, outputs: {} } },
+    { type: 'object', required: ['t', 'message'], additionalProperties: false, properties: { t: { const: 'warning' }, message: { type: 'string', maxLength: 1000 } } },
     {
       type: 'object', required: ['t', 'kind', 'message'], additionalProperties: false,
       properties: { t: { const: 'error' }, kind: { enum: ['BAD_SUBMISSION', 'CRASH', 'MEMORY_LIMIT', 'BAD_OUTPUT'] }, message: { type: 'string', maxLength: 8192 }, stack: { type: 'string', maxLength: 16384 } },

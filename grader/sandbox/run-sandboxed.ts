@@ -63,6 +63,8 @@ export interface SandboxOutcome {
   peakMiB: number;
   timings: { compileSec: number; startupSec?: number };
   artifactsDir?: string;
+  /** The runner's warnings (distinct, at most MAX_WARNINGS): in-realm observations, for the student. */
+  warnings?: string[];
 }
 
 export interface SandboxEvents {
@@ -82,6 +84,8 @@ export const MAX_ARTIFACT_FILES = 10_000;
 const BACKSTOP_GRACE_SEC = 10;
 /** Progress reaches the reporter at most this often (a submission may report thousands of epochs). */
 const PROGRESS_EVERY_MS = 200;
+/** Distinct warnings kept per run. */
+const MAX_WARNINGS = 20;
 const SUBMISSION_CAPS = { maxBytes: 64 << 20, maxFiles: 2000, maxDepth: 32, skip: ['node_modules'] };
 const validateMessage = compile(childMessageSchema);
 
@@ -210,6 +214,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     let error: Extract<ChildMessage, { t: 'error' }> | undefined;
     let protocolProblem: string | undefined, forged: string | undefined, badOutputs: string | undefined;
     let seq = 0, lastForward = 0;
+    const warnings: string[] = [];
     const resultCap = req.maxResultBytes ?? MAX_RESULT_BYTES;
     const onLine = (line: string) => {
       if (forged || !line) return;
@@ -236,6 +241,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
       }
       else if (m.t === 'result') result ??= { outputs: m.outputs };
       else if (m.t === 'error') error ??= m;
+      else if (m.t === 'warning' && warnings.length < MAX_WARNINGS && !warnings.includes(m.message)) warnings.push(m.message);
     };
     // Lines are verified before they are parsed; an overlong one is dropped unread and ends the run.
     // The runner sends nothing longer than resultCap (it reports outputs too large as an error instead), so an overlong line is the submission's.
@@ -266,7 +272,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     const elapsedSec = sec(tStart);
     const peakMiB = Math.round(guard.peakBytes() / 1048576);
     const lines = tail.lines();
-    const out = { backend: forged ? undefined : ready, lastProgress, outputTail: lines, outputBytes: tail.total, elapsedSec, peakMiB, timings: { compileSec, startupSec } };
+    const out = { backend: forged ? undefined : ready, lastProgress, outputTail: lines, outputBytes: tail.total, elapsedSec, peakMiB, timings: { compileSec, startupSec }, ...(warnings.length && !forged ? { warnings } : {}) };
     const where = describeProgress(lastProgress);
     if (aborted) return { ...out, status: 'ABORTED', reason: 'grading was interrupted' };
     if (forged) return { ...out, status: 'TAMPERED', reason: `wrote ${forged} to the grader's result channel: nothing it reported is trusted, and the result is flagged for review` };

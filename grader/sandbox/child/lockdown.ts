@@ -220,6 +220,11 @@ export const channel = freeze({
     emit(`{"t":"result","outputs":${body}}`);
   },
 
+  /** A note for the student that does not change the verdict; `message` is the runner's own text. */
+  warning(message: string): void {
+    emit(`{"t":"warning","message":${str(message, 900)}}`);
+  },
+
   /** Never throws: the error is the submission's object and may be hostile. */
   error(kind: 'BAD_SUBMISSION' | 'CRASH', e: unknown, ownDir: string | undefined, runnerFile: string): void {
     let d: { oom: boolean; message: string; stack: string };
