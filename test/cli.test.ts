@@ -3,11 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { REPO_ROOT } from '../grader/spec/load.ts';
+import { ASSIGNMENTS_DIR, REPO_ROOT } from '../grader/spec/load.ts';
 import { nativeAvailable } from '../grader/backend/resolve.ts';
+import { ENTRY_NAMES } from '../grader/grade/discover.ts';
+import { formatWritten } from '../grader/report/console.ts';
 import { tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
 
 const root = tempDir();
@@ -31,6 +33,11 @@ test('--help and usage errors', () => {
   assert.is(h.code, 0);
   assert.match(h.out, /dlgrade grade <assignment>/);
   assert.match(h.out, /Exit codes/);
+  assert.match(h.out, /dlgrade init <assignment> \[dir\]/);
+  // Every entry name discovery and the compiler accept, and what a folder is.
+  assert.ok(ENTRY_NAMES.includes('index.ts') && ENTRY_NAMES.includes('main.mjs'));
+  for (const name of ENTRY_NAMES) assert.ok(h.out.includes(name), `--help names ${name}`);
+  assert.match(h.out, /a folder is one submission/);
   assert.is(cli().code, 2);
   const bad = cli('grade', assignment, subs, '--time-limit', 'soon');
   assert.is(bad.code, 2);
@@ -59,6 +66,13 @@ test('grading a class: per-submission results, summary, JUnit, exit code 1 when 
   assert.match(r.err, /CRASH\s+carol/);
   assert.match(r.err, /carol was here/, 'the last output lines explain the crash');
   assert.match(r.err, /1\/3 passed/);
+  // The run ends with where everything went (relative to the working directory, which holds out/).
+  const tail = r.err.slice(r.err.indexOf('1/3 passed'));
+  assert.match(tail, /\n\s*results:\s+out\/results\/ \(3 files, one per submission\)\n/);
+  assert.match(tail, /\n\s*summary:\s+out\/summary\.json\n/);
+  assert.match(tail, /\n\s*junit:\s+out\/junit\.xml\n/);
+  assert.match(tail, /\n\s*json:\s+out\/all\.json\n/);
+  assert.not.match(tail, /artifacts:/, 'the siamese task renders nothing');
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   assert.equal(summary.counts, { PASS: 1, FAIL: 1, CRASH: 1 });
   const alice = JSON.parse(readFileSync(join(out, 'results', 'alice.json'), 'utf8'));
@@ -105,6 +119,106 @@ test('a rerun resumes: graded submissions are reused, changed ones regraded', ()
   assert.match(r.err, /PASS\s+bob/);
   const noResume = cli('grade', assignment, join(subs, 'alice.ts'), '--out', out, '--no-resume', ...common);
   assert.not.match(noResume.err, /already graded/);
+  // -q: the summary line, then the paths, on stderr; nothing on stdout.
+  const quiet = cli('grade', assignment, join(subs, 'alice.ts'), '--out', out, '-q', ...common);
+  assert.is(quiet.code, 0, quiet.err);
+  assert.is(quiet.out, '');
+  assert.match(quiet.err, /^1\/1 passed\n\s*results:\s+out\/results\/ \(1 file, one per submission\)\n\s*summary:\s+out\/summary\.json\n$/);
+});
+
+test('one --out holds one assignment in one mode: another is refused before grading, the same one resumes', () => {
+  const out = join(root, 'out'); // graded above: tiny-siamese, grade mode
+  const before = readFileSync(join(out, 'summary.json'), 'utf8');
+  const other = tinySiameseAssignment(root, 'other-siamese');
+  const r = cli('grade', other, subs, '--out', out, ...common);
+  assert.is(r.code, 2, r.err);
+  assert.match(r.err, /out holds results of assignment tiny-siamese \(grade\), not of other-siamese \(grade\); use another --out or remove it/);
+  assert.not.match(r.err, /\n\s+at /, 'no stack trace');
+  const chk = cli('check', assignment, join(subs, 'alice.ts'), '--out', out, ...common);
+  assert.is(chk.code, 2, chk.err);
+  assert.match(chk.err, /out holds results of assignment tiny-siamese \(grade\), not of tiny-siamese \(check\)/);
+  assert.is(readFileSync(join(out, 'summary.json'), 'utf8'), before, 'the first assignment\'s summary is untouched');
+  assert.not.ok(existsSync(join(out, 'results', 'other-siamese.json')));
+  // A folder left by a killed run (results, no summary yet) is recognised too.
+  const killed = join(root, 'out-killed');
+  mkdirSync(join(killed, 'results'), { recursive: true });
+  writeFileSync(join(killed, 'results', 'alice.json'), readFileSync(join(out, 'results', 'alice.json')));
+  const k = cli('grade', other, subs, '--out', killed, ...common);
+  assert.is(k.code, 2, k.err);
+  assert.match(k.err, /out-killed holds results of assignment tiny-siamese \(grade\)/);
+  // The same assignment and mode into the same folder resumes.
+  const again = cli('grade', assignment, subs, '--out', out, ...common);
+  assert.is(again.code, 1, again.err); // carol still crashes
+  assert.match(again.err, /3 already graded/);
+});
+
+test('a folder is one submission, whichever entry name it uses (main.mjs here)', () => {
+  const folder = join(root, 'folder-sub');
+  writeSubmission(folder, 'main.mjs', readFileSync(join(subs, 'alice.ts'), 'utf8'));
+  writeSubmission(folder, 'helper.ts', 'export const x = 1;\n');
+  const r = cli('check', assignment, folder, '--out', join(root, 'chk-folder'), ...common);
+  assert.match(r.err, /PASS\s+folder-sub/, r.err);
+  assert.match(r.err, /1\/1 passed/);
+  assert.is(r.code, 0);
+});
+
+test('a rubric metric the task does not compute: exit 2 before any student runs, naming it and the ones available', () => {
+  const bad = tinySiameseAssignment(root, 'bad-metric', { rubric: [{ id: 'acc', title: 'Accuracy', metric: 'accuracy', op: '>', threshold: 0.9, points: 1 }] });
+  const r = cli('grade', bad, subs, '--out', join(root, 'out-bad-metric'), ...common);
+  assert.is(r.code, 2, r.err);
+  assert.match(r.err, /assignment\.json: rubric\[0\]\.metric "accuracy" is not computed by task siamese-pairs \(it computes: auc, best_accuracy\)/);
+  assert.not.match(r.err, /start|PASS|FAIL|CRASH/, 'no student ran');
+  assert.not.ok(existsSync(join(root, 'out-bad-metric', 'summary.json')));
+});
+
+test('the closing lines: paths relative to the working directory inside it, absolute outside; artifacts when there are some', () => {
+  const w = { out: '/srv/class/out', results: '/srv/class/out/results', resultFiles: 1, summary: '/srv/class/out/summary.json', junit: '/tmp/j.xml', artifacts: '/srv/class/out/artifacts' };
+  assert.is(formatWritten(w, '/srv/class'),
+    '  results:   out/results/ (1 file, one per submission)\n  summary:   out/summary.json\n  junit:     /tmp/j.xml\n  artifacts: out/artifacts/\n');
+});
+
+test('init: the starter, its statement and a tsconfig that type-checks it against the installed tfjs', () => {
+  const dir = join(root, 'init');
+  mkdirSync(dir);
+  const tsc = (project: string) => spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { encoding: 'utf8', cwd: dir });
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'grader/cli/main.ts'), 'init', 'siamese-mnist'], { encoding: 'utf8', cwd: dir });
+  assert.is(r.status, 0, r.stderr);
+  const made = join(dir, 'siamese-mnist');
+  assert.equal(readdirSync(made).sort(), ['README.md', 'index.ts', 'tsconfig.json']);
+  assert.is(readFileSync(join(made, 'index.ts'), 'utf8'), readFileSync(join(ASSIGNMENTS_DIR, 'siamese-mnist', 'starter.ts'), 'utf8'));
+  assert.is(readFileSync(join(made, 'README.md'), 'utf8'), readFileSync(join(ASSIGNMENTS_DIR, 'siamese-mnist', 'README.md'), 'utf8'));
+  for (const f of ['siamese-mnist/index.ts', 'siamese-mnist/README.md', 'siamese-mnist/tsconfig.json']) assert.ok(r.stdout.includes(f), `names ${f}`);
+  assert.match(r.stdout, /dlgrade check siamese-mnist siamese-mnist\n/);
+  const config = JSON.parse(readFileSync(join(made, 'tsconfig.json'), 'utf8'));
+  assert.is(config.compilerOptions.strict, true);
+  assert.is(config.compilerOptions.noEmit, true);
+  const clean = tsc(made);
+  assert.is(clean.status, 0, clean.stdout);
+  // A type error is reported, against the tfjs types (a Tensor4D is not a string).
+  appendFileSync(join(made, 'index.ts'), '\nexport const wrong: string = tf.zeros([1, 28, 28, 1]) as tf.Tensor4D;\n');
+  const broken = tsc(made);
+  assert.is(broken.status, 2, broken.stdout);
+  assert.match(broken.stdout, /index\.ts\(\d+,\d+\): error TS2322: Type 'Tensor4D' is not assignable to type 'string'/);
+  // Refuses to overwrite, naming the files; the student's work is untouched.
+  const again = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'grader/cli/main.ts'), 'init', 'siamese-mnist'], { encoding: 'utf8', cwd: dir });
+  assert.is(again.status, 2);
+  assert.match(again.stderr, /siamese-mnist\/index\.ts, siamese-mnist\/README\.md, siamese-mnist\/tsconfig\.json already exist/);
+  assert.match(readFileSync(join(made, 'index.ts'), 'utf8'), /export const wrong/);
+  // The next command it printed finds the assignment, not the student's folder of the same name in the working directory.
+  const next = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'grader/cli/main.ts'), 'check', 'siamese-mnist', 'siamese-mnist', '--time-limit', '9999'], { encoding: 'utf8', cwd: dir });
+  assert.is(next.status, 2);
+  assert.match(next.stderr, /above what siamese-mnist allows/, 'the assignment loaded (then the limit was refused)');
+  // Every bundled starter type-checks cleanly through the tsconfig init writes (one tsc run over all of them).
+  const all = join(dir, 'all');
+  const ids = readdirSync(ASSIGNMENTS_DIR).filter((id) => existsSync(join(ASSIGNMENTS_DIR, id, 'starter.ts')));
+  assert.ok(ids.length >= 12);
+  for (const id of ids) {
+    const x = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'grader/cli/main.ts'), 'init', id, join(all, id)], { encoding: 'utf8', cwd: dir });
+    assert.is(x.status, 0, x.stderr);
+  }
+  writeFileSync(join(all, 'tsconfig.json'), JSON.stringify({ extends: `./${ids[0]}/tsconfig.json`, include: ['*/index.ts'] }));
+  const every = tsc(all);
+  assert.is(every.status, 0, every.stdout);
 });
 
 test('check mode and JSON lines for machines', () => {
@@ -114,8 +228,9 @@ test('check mode and JSON lines for machines', () => {
   assert.is(events[0].event, 'begin');
   assert.is(events[0].mode, 'check');
   const result = events.find((e) => e.event === 'result').result;
-  assert.match(result.dataset.evaluatedOn, /train split/);
-  assert.is(events.at(-1).event, 'summary');
+  assert.match(result.dataset.evaluatedOn, /held-back training images \(check mode/);
+  assert.is(events.at(-2).event, 'summary');
+  assert.equal(events.at(-1), { event: 'written', out: join(root, 'chk'), results: join(root, 'chk', 'results'), resultFiles: 1, summary: join(root, 'chk', 'summary.json') });
 });
 
 test('Ctrl-C keeps finished results, kills running submissions, and the rerun resumes', async () => {

@@ -119,7 +119,7 @@ test('every bundled assignment loads, with evidence on every item and signal ite
 
 // ---- judging ----
 
-const outcome = (outputs: unknown): SandboxOutcome => ({ status: 'OK', outputs, outputTail: [], outputBytes: 0, elapsedSec: 1, peakMiB: 1, timings: { compileSec: 0 } });
+const outcome = (outputs: unknown): SandboxOutcome => ({ status: 'OK', outputs, outputTail: [], outputBytes: 0, elapsedSec: 1, cpuSec: 1, peakMiB: 1, timings: { compileSec: 0 } });
 const prepared = (metrics: Record<string, number>): PreparedTask => ({
   files: {}, params: {}, dataset: { name: 'd', checksum: 'c', evaluatedOn: 'e' },
   outputSchema: { type: 'object' }, checkOutputs() {}, score: () => metrics,

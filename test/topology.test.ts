@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import {
-  BUILTIN_LAYER_CLASSES, customClasses, layersOf, MAX_MODEL_JSON_BYTES, parseModelJson, residualAdds, seBlocks, sharedLayers, TopologyError, trainableByLayer,
+  BUILTIN_LAYER_CLASSES, customClasses, layersOf, MAX_MODEL_JSON_BYTES, parseModelJson, residualAdds, seBlockHint, seBlocks, sharedLayers, TopologyError, trainableByLayer,
 } from '../grader/tasks/shared/topology.ts';
 
 type Ref = [string, number, number, Record<string, never>];
@@ -56,6 +56,25 @@ test('SE pattern: GAP → Dense → Dense sigmoid → Reshape → Multiply with 
   const named = functional([layer('in', 'InputLayer', []), layer('se_block', 'SEBlock', [[ref('in')]]), layer('out', 'Dense', [[ref('se_block')]])]);
   assert.is(seBlocks(named).length, 0);
   assert.equal(customClasses(named).map((l) => l.className), ['SEBlock']);
+});
+
+test('no SE block found: the hint names a custom layer class the grader cannot see into, else what is missing', () => {
+  // conv → SEBlock (a tf.layers.Layer subclass doing the squeeze and excitation inside call()) → flatten → dense.
+  const custom = parseModelJson(modelJson(functional([
+    layer('in', 'InputLayer', []), layer('conv1', 'Conv2D', [[ref('in')]]),
+    layer('se_block', 'SEBlock', [[ref('conv1')]], { ratio: 4 }), layer('flat', 'Flatten', [[ref('se_block')]]), layer('out', 'Dense', [[ref('flat')]]),
+  ])));
+  assert.is(seBlocks(custom).length, 0);
+  assert.is(seBlockHint(custom), 'the saved model has a custom layer class SEBlock whose insides the grader cannot see; build the SE block from standard layers (globalAveragePooling2d, dense, reshape, multiply)');
+  // Inside a nested Sequential, and two classes: both named once.
+  const nested = functional([layer('in', 'InputLayer', []), { name: 'body', class_name: 'Sequential', config: { name: 'body', layers: [
+    { class_name: 'SqueezeExcite', config: { name: 'se1' } }, { class_name: 'SqueezeExcite', config: { name: 'se2' } }, { class_name: 'ChannelScale', config: { name: 'cs' } },
+  ] }, inbound_nodes: [[ref('in')]] }]);
+  assert.match(seBlockHint(nested)!, /^the saved model has custom layer classes SqueezeExcite, ChannelScale whose insides the grader cannot see; /);
+  // Built-in layers only: a real SE block needs no hint; without any Multiply the hint says so; a Multiply without a sigmoid gate is named too.
+  assert.is(seBlockHint(parseModelJson(modelJson(seModel()))), undefined);
+  assert.match(seBlockHint(functional([layer('in', 'InputLayer', []), layer('conv1', 'Conv2D', [[ref('in')]]), layer('out', 'Dense', [[ref('conv1')]])]))!, /^the saved model has no multiply layer/);
+  assert.match(seBlockHint(parseModelJson(modelJson(seModel({ gate: 'relu' }))))!, /^no multiply in the saved model scales a feature map by a sigmoid gate/);
 });
 
 test('twin: one layer node reused (a Dense or a nested Sequential called on both inputs) counts; separate branches and weightless reuse do not', () => {

@@ -3,15 +3,17 @@ import { availableParallelism } from 'node:os';
 import { readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { discoverSubmissions } from '../grade/discover.ts';
+import { discoverSubmissions, ENTRY_NAMES } from '../grade/discover.ts';
 import { runBatch, type BatchSummary } from '../grade/run-batch.ts';
-import { consoleReporter, jsonLinesReporter, quietReporter } from '../report/console.ts';
+import { consoleReporter, jsonLinesReporter, quietReporter, type CliReporter } from '../report/console.ts';
 import { writeJunit } from '../report/junit.ts';
 import { detectIsolation } from '../sandbox/capabilities.ts';
 import { nativeAvailable } from '../backend/resolve.ts';
 import { ASSIGNMENTS_DIR, defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../spec/load.ts';
 import { defaultSecretFile, resolveSecret } from '../spec/secret.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
+import { initSubmission } from './init.ts';
+import { refuseForeignOutDir } from './out-dir.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3, graderError: 4, interrupted: 130 } as const;
 
@@ -23,11 +25,20 @@ const HELP = `dlgrade — sandboxed autograder for TensorFlow.js deep-learning a
 Usage:
   dlgrade check <assignment> <submission>          a student's self-check on the public validation set
   dlgrade grade <assignment> <submission|folder>…  grade submissions (a folder of them is a class)
+  dlgrade init <assignment> [dir]                  a student's folder: the starter as index.ts, the statement,
+                                                   a tsconfig.json for type-checking (default dir ./<assignment>)
   dlgrade list                                     the assignments
   dlgrade info                                     what this machine's sandbox can use
 
 <assignment> is an id from assignments/ (e.g. siamese-mnist) or a path to an assignment folder.
-A submission is a .ts/.js file or a folder with index.ts.
+A submission is a .ts/.js file, or a folder with an entry file; a folder is one submission. Its entry is the
+first found of:
+  ${ENTRY_NAMES.filter((n) => n.startsWith('index.')).join(', ')}
+  ${ENTRY_NAMES.filter((n) => !n.startsWith('index.')).join(', ')}
+A folder given to grade without one is a class: each source file and sub-folder in it is a submission.
+Results: <out>/results/<submission>.json, one per submission; <out>/summary.json; <out>/artifacts/<submission>/
+(pictures, for assignments that render some). Every run ends with the paths it wrote. One --out holds one
+assignment in one mode.
 
 Options:
   --out <dir>             where results go (default results/<assignment> or results/check-<assignment>)
@@ -90,6 +101,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'list': return listAssignments();
+      case 'init': {
+        if (rest.length < 1 || rest.length > 2) throw new UsageError('init needs an assignment and at most one folder: dlgrade init <assignment> [dir]');
+        process.stdout.write(initSubmission(rest[0]!, rest[1]));
+        return EXIT.ok;
+      }
       case 'info': process.stdout.write(JSON.stringify(detectIsolation(), null, 2) + '\n'); return EXIT.ok;
       case 'grade':
       case 'check': return await grade(command, rest, v);
@@ -150,11 +166,13 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
     secretFile: v['secret-file'] as string | undefined,
     forbiddenDirs: [REPO_ROOT, resolve((v['cache-dir'] as string | undefined) ?? defaultCacheRoot())],
   }) : undefined;
-  const submissions = discoverSubmissions(subs);
+  const submissions = discoverSubmissions(subs, { single: mode === 'check' });
   if (submissions.length === 0) throw new UsageError(`no submissions found in ${subs.join(', ')}`);
   const outDir = resolve((v.out as string | undefined) ?? join('results', mode === 'check' ? `check-${assignment.spec.id}` : assignment.spec.id));
+  // Results are named after submissions only: another assignment's (or mode's) would be overwritten.
+  refuseForeignOutDir(outDir, assignment.spec.id, mode);
   const jsonOut = v.json as string | undefined;
-  const shown = jsonOut === '-' ? jsonLinesReporter() : v.quiet ? quietReporter() : consoleReporter();
+  const shown: CliReporter = jsonOut === '-' ? jsonLinesReporter() : v.quiet ? quietReporter() : consoleReporter();
   let begun = false;
   const reporter: typeof shown = { ...shown, begin: (info) => { begun = true; shown.begin(info); } };
 
@@ -192,9 +210,22 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
     process.off('SIGHUP', onSignal);
     if (orphanWatch) clearInterval(orphanWatch);
   }
-  if (v.junit) writeJunit(resolve(v.junit as string), summary);
-  if (jsonOut && jsonOut !== '-') writeJsonAtomic(resolve(jsonOut), summary);
+  const junit = v.junit ? resolve(v.junit as string) : undefined;
+  const json = jsonOut && jsonOut !== '-' ? resolve(jsonOut) : undefined;
+  if (junit) writeJunit(junit, summary);
+  if (json) writeJsonAtomic(json, summary);
   if (v.quiet) process.stderr.write(`${summary.passed}/${summary.total} passed\n`);
+  // Last: where everything went (the layout of --out is in --help and the README).
+  const artifacts = join(outDir, 'artifacts');
+  shown.written({
+    out: outDir,
+    results: join(outDir, 'results'),
+    resultFiles: summary.results.filter((r) => r.verdict !== 'ABORTED').length,
+    summary: join(outDir, 'summary.json'),
+    ...(junit ? { junit } : {}),
+    ...(json ? { json } : {}),
+    ...(existsSync(artifacts) && readdirSync(artifacts).length > 0 ? { artifacts } : {}),
+  });
   if (summary.interrupted) return EXIT.interrupted;
   if (summary.counts.GRADER_ERROR) return EXIT.graderError;
   return summary.passed === summary.total ? EXIT.ok : EXIT.failed;

@@ -29,9 +29,14 @@ export const MAX_SUBMISSION_FILES = 2000;
 /** Per submission: how deep folders may nest inside it. */
 export const MAX_SUBMISSION_DEPTH = 32;
 
-const SOURCE_EXT = new Set(['.ts', '.mts', '.js', '.mjs', '.cjs']);
-const ENTRY_NAMES = ['index', 'main'].flatMap((b) => ['ts', 'mts', 'js', 'mjs'].map((e) => `${b}.${e}`));
+const SOURCE_EXT = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+/** A folder's entry file, first found wins: the names README and --help list. */
+export const ENTRY_NAMES = ['index', 'main'].flatMap((b) => ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((e) => `${b}.${e}`));
 const ONLY = 'a submission may contain only regular files and folders';
+/** Relative imports and requires in a source file: `from './x'`, `require("../y")`, `import('./z')`. */
+const RELATIVE_IMPORT = /(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(\s*|^\s*import\s*)['"](\.\.?\/[^'"\n]+)['"]/gm;
+/** How much of each top-level file is read to see whether a folder's files import one another. */
+const IMPORT_SCAN_BYTES = 256 * 1024;
 
 /** What a non-regular, non-folder entry is, in words. */
 function kindOf(st: Stats): string {
@@ -68,7 +73,81 @@ function isEntryFolder(dir: string): boolean {
   return false;
 }
 
-export function discoverSubmissions(paths: string[]): Submission[] {
+/**
+ * `single`: the paths name one submission each (check): a folder is that
+ * submission even without an entry file (then refused, saying what to name it).
+ * Otherwise a folder without an entry file is a class: each sub-folder and each
+ * top-level source file is a student, unless its top-level files import one
+ * another (then it is one submission that lacks its entry file).
+ */
+function isSource(name: string): boolean {
+  return SOURCE_EXT.has(extname(name)) && !name.endsWith('.d.ts');
+}
+
+/** The top-level source files of a folder (lstat only; at most `max` names, sorted). */
+function topLevelSources(dir: string, max = 1000): string[] {
+  const names: string[] = [];
+  const d = opendirSync(dir);
+  try {
+    for (let e = d.readSync(); e && names.length < max; e = d.readSync()) if (e.isFile() && isSource(e.name)) names.push(e.name);
+  } finally {
+    d.closeSync();
+  }
+  return names.sort();
+}
+
+/** Whether a folder's top-level source files import one another (then it is one submission, not a class of files). */
+function importsSiblings(dir: string): boolean {
+  let names: string[];
+  try {
+    names = topLevelSources(dir, 200);
+  } catch {
+    return false;
+  }
+  const stems = new Set(names.flatMap((n) => [n, n.slice(0, -extname(n).length)]));
+  for (const name of names) {
+    const text = readHead(join(dir, name), IMPORT_SCAN_BYTES);
+    for (const m of text.matchAll(RELATIVE_IMPORT)) {
+      const target = m[1]!.replace(/^\.\//, '');
+      if (!target.includes('/') && stems.has(target)) return true;
+    }
+  }
+  return false;
+}
+
+/** Up to `max` bytes of a regular file, as text; '' when it cannot be read as one (a pipe, a link). */
+function readHead(path: string, max: number): string {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS);
+  } catch {
+    return '';
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return '';
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Why a folder without an entry file cannot run, with what it holds and what to name the entry. */
+function noEntry(dir: string): string {
+  let sources: string[] = [];
+  try {
+    sources = topLevelSources(dir);
+  } catch { /* unreadable: said below */ }
+  const accepted = `accepted entry names: ${ENTRY_NAMES.join(', ')}`;
+  if (sources.length === 0) return `${basename(dir)} has no entry file and no .ts or .js files at its top level; put the file that exports the assignment's functions there as index.ts (${accepted})`;
+  const shown = sources.length > 8 ? `${sources.slice(0, 8).join(', ')} and ${sources.length - 8} more` : sources.join(', ');
+  return `${basename(dir)} has no entry file (found ${shown}); a folder is one submission: rename the file that exports the assignment's functions to index.ts, or index.js (${accepted})`;
+}
+
+export function discoverSubmissions(paths: string[], opts: { single?: boolean } = {}): Submission[] {
   const found: { path: string; refused?: string }[] = [];
   for (const raw of paths) {
     const p = resolve(raw);
@@ -76,10 +155,11 @@ export function discoverSubmissions(paths: string[]): Submission[] {
     if (!existsSync(p)) throw new Error(`${raw}: no such file or folder`);
     const st = lstatSync(p);
     if (st.isFile()) {
-      if (!SOURCE_EXT.has(extname(p))) throw new Error(`${raw}: not a submission (expected .ts or .js)`);
+      if (!SOURCE_EXT.has(extname(p)) || p.endsWith('.d.ts')) throw new Error(`${raw}: not a submission (expected a .ts or .js file, or a folder with ${ENTRY_NAMES[0]})`);
       found.push({ path: p });
     } else if (st.isDirectory()) {
       if (isEntryFolder(p)) found.push({ path: p });
+      else if (opts.single || importsSiblings(p)) found.push({ path: p, refused: noEntry(p) });
       else {
         for (const raw of readdirSync(p, { encoding: 'buffer' }).sort(Buffer.compare)) {
           const name = raw.toString('utf8');
@@ -92,8 +172,8 @@ export function discoverSubmissions(paths: string[]): Submission[] {
           }
           const cst = lstatSync(child, { throwIfNoEntry: false });
           if (!cst) continue; // removed while we looked
-          const source = SOURCE_EXT.has(extname(name)) && !name.endsWith('.d.ts');
           if (cst.isDirectory()) {
+            // A student's folder: graded, or refused saying why; never skipped.
             let entry: boolean;
             try {
               entry = isEntryFolder(child);
@@ -101,8 +181,8 @@ export function discoverSubmissions(paths: string[]): Submission[] {
               found.push({ path: child, refused: `${name} cannot be read (${errCode(e)}); make the folder readable and submit again` });
               continue;
             }
-            if (entry) found.push({ path: child });
-          } else if (source) {
+            found.push(entry ? { path: child } : { path: child, refused: noEntry(child) });
+          } else if (isSource(name)) {
             // A student's file that is a pipe, socket, device or link: that student's problem, not the class's.
             found.push(cst.isFile() ? { path: child } : { path: child, refused: `${name} is ${kindOf(cst)}; ${ONLY}` });
           }

@@ -9,7 +9,7 @@ import { GradingPool } from '../pool/pool.ts';
 import { isolationFor, type Isolation } from '../sandbox/capabilities.ts';
 import { NODE_MODULES } from '../sandbox/node-permissions.ts';
 import { buildRunner } from '../sandbox/compile.ts';
-import type { SandboxOutcome, SandboxRequest } from '../sandbox/run-sandboxed.ts';
+import { wallLimitSec, type SandboxOutcome, type SandboxRequest } from '../sandbox/run-sandboxed.ts';
 import { cleanStale, sweepJobs, type CleanupReport } from '../sandbox/cleanup.ts';
 import { OWNER_TAG } from '../sandbox/owner.ts';
 import type { Assignment, Limits } from '../spec/types.ts';
@@ -157,6 +157,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
         isolation,
         ...(prepared.maxOutputBytes ? { maxResultBytes: prepared.maxOutputBytes } : {}),
         keepJobDir: o.keepJobDirs,
+        typeCheck: o.mode === 'check', // a student's self-check also reports type errors (as warnings)
       };
       jobIds.push(request.id);
       // Time starts when the pool actually takes it: time spent queued is nobody's cost.
@@ -200,7 +201,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     const outcome = ctx.outcome;
     const total = (performance.now() - ctx.tStart) / 1000;
     const inSubmission = outcome?.timings.startupSec !== undefined ? outcome.elapsedSec - outcome.timings.startupSec : 0;
-    const warnings = [...(outcome?.warnings ?? []), ...(j.warnings ?? [])];
+    const warnings = [...(outcome?.warnings ?? []), ...(j.warnings ?? []), ...(outcome ? closeToLimits(outcome, j.verdict, o.limits) : [])];
     const flags = [...(j.flags ?? []), ...(j.verdict === 'TAMPERED' ? ['review: the submission forged messages on the grader\'s result channel'] : [])];
     return {
       schemaVersion: 1,
@@ -222,6 +223,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
       outputBytes: outcome?.outputBytes ?? 0,
       usage: {
         elapsedSec: outcome?.elapsedSec ?? 0,
+        cpuSec: outcome?.cpuSec ?? 0,
         peakMiB: outcome?.peakMiB ?? 0,
         compileSec: outcome?.timings.compileSec ?? 0,
         ...(outcome?.timings.startupSec !== undefined ? { startupSec: outcome.timings.startupSec } : {}),
@@ -270,6 +272,22 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   writeJsonAtomic(join(o.outDir, 'summary.json'), summary);
   o.reporter.end(summary);
   return summary;
+}
+
+/** Above this share of a limit, a run that passed the limit is told it came close: the grading machine may be slower. */
+export const CLOSE_TO_LIMIT = 0.8;
+
+/** Warnings for a run that stayed within its limits but used more than CLOSE_TO_LIMIT of one. */
+export function closeToLimits(outcome: Pick<SandboxOutcome, 'cpuSec' | 'elapsedSec' | 'peakMiB'>, verdict: Verdict, limits: Limits): string[] {
+  const out: string[] = [];
+  const pct = (x: number) => `${Math.round(x * 100)} %`;
+  const cpu = outcome.cpuSec / limits.timeLimitSec;
+  const wall = outcome.elapsedSec / wallLimitSec(limits);
+  const mem = outcome.peakMiB / limits.memoryLimitMiB;
+  if (verdict !== 'TIME_LIMIT' && cpu > CLOSE_TO_LIMIT) out.push(`close to the time limit: used ${Math.round(outcome.cpuSec)} s of CPU time of ${limits.timeLimitSec} s (${pct(cpu)}); the grading machine may be slower: leave more room`);
+  if (verdict !== 'TIME_LIMIT' && wall > CLOSE_TO_LIMIT) out.push(`close to the wall-clock limit: ran ${Math.round(outcome.elapsedSec)} s of ${wallLimitSec(limits)} s (${pct(wall)})`);
+  if (verdict !== 'MEMORY_LIMIT' && mem > CLOSE_TO_LIMIT) out.push(`close to the memory limit: peak ${outcome.peakMiB} MiB of ${limits.memoryLimitMiB} MiB (${pct(mem)}); the grading machine may need more: leave more room`);
+  return out;
 }
 
 type Step = 'run' | 'validate' | 'verify' | 'score' | 'render' | 'write';

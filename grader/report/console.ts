@@ -1,8 +1,10 @@
 // What a person (or a CI log) sees while grading runs and at the end.
+import { WALL_CLOCK_FACTOR } from '../sandbox/cpu-time.ts';
 import type { BatchSummary, Reporter } from '../grade/run-batch.ts';
 import { describeProgress } from '../sandbox/run-sandboxed.ts';
 import type { Progress } from '../tasks/types.ts';
 import type { SubmissionResult } from './result.ts';
+import { isAbsolute, relative, sep } from 'node:path';
 import { fmt } from '../grade/judge.ts';
 
 type Out = { write(s: string): unknown; isTTY?: boolean; columns?: number };
@@ -10,7 +12,7 @@ type Out = { write(s: string): unknown; isTTY?: boolean; columns?: number };
 const paint = (on: boolean) => (code: number, s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
 /** One line per event; with a TTY, a live status block redrawn in place. */
-export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY && !process.env.CI): Reporter {
+export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY && !process.env.CI): CliReporter {
   const c = paint(live || !!process.env.FORCE_COLOR);
   const running = new Map<string, { p?: Progress; started: number }>();
   let limit = 0, drawn = 0, total = 0, finished = 0;
@@ -36,7 +38,7 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
       total = info.total;
       const iso = info.isolation;
       out.write(`${c(1, `${info.mode === 'check' ? 'Checking' : 'Grading'} ${info.assignment.spec.id}`)}: ${info.total} submission${info.total === 1 ? '' : 's'}` +
-        `${info.total > info.toRun ? ` (${info.total - info.toRun} already graded)` : ''}, ${info.concurrency} at a time; limits ${info.limits.timeLimitSec} s, ${info.limits.memoryLimitMiB} MiB, batch ≤ ${info.limits.maxBatchSize}\n` +
+        `${info.total > info.toRun ? ` (${info.total - info.toRun} already graded)` : ''}, ${info.concurrency} at a time; limits ${info.limits.timeLimitSec} s CPU (wall clock ≤ ${WALL_CLOCK_FACTOR * info.limits.timeLimitSec} s), ${info.limits.memoryLimitMiB} MiB, batch ≤ ${info.limits.maxBatchSize}\n` +
         c(2, `sandbox: ${describeIsolation(iso)}\n`) +
         (info.cleaned.cgroups + info.cleaned.folders + info.cleaned.processes > 0 ? c(33, `cleaned up after a grader that was killed: ${info.cleaned.processes} processes, ${info.cleaned.cgroups} cgroups, ${info.cleaned.folders} job folders\n`) : '') +
         c(2, `backend: ${info.backend.name} (${info.backend.why})\n`));
@@ -70,6 +72,9 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
       clear();
       out.write(formatSummary(summary, c));
     },
+    written(w) {
+      out.write(c(2, formatWritten(w)));
+    },
   };
 }
 
@@ -82,12 +87,13 @@ export function describeIsolation(iso: import('../sandbox/capabilities.ts').Isol
   ].join(', ');
 }
 
-export function quietReporter(): Reporter {
-  return { begin() {}, start() {}, progress() {}, done() {}, end() {} };
+/** Prints nothing while grading; the CLI prints the summary line, then this prints where things went (stderr). */
+export function quietReporter(out: Out = process.stderr): CliReporter {
+  return { begin() {}, start() {}, progress() {}, done() {}, end() {}, written: (w) => { out.write(formatWritten(w)); } };
 }
 
 /** Machine-readable events, one JSON object per line. */
-export function jsonLinesReporter(out: Out = process.stdout): Reporter {
+export function jsonLinesReporter(out: Out = process.stdout): CliReporter {
   const emit = (o: object) => out.write(JSON.stringify(o) + '\n');
   return {
     begin: (i) => emit({ event: 'begin', assignment: i.assignment.spec.id, mode: i.mode, total: i.total, toRun: i.toRun, limits: i.limits, isolation: i.isolation, backend: i.backend }),
@@ -95,6 +101,7 @@ export function jsonLinesReporter(out: Out = process.stdout): Reporter {
     progress: (id, p, elapsedSec) => emit({ event: 'progress', submission: id, elapsedSec, ...p }),
     done: (result, reused) => emit({ event: 'result', reused, result }),
     end: (s) => emit({ event: 'summary', summary: { ...s, results: undefined } }),
+    written: (w) => emit({ event: 'written', ...w }),
   };
 }
 
@@ -105,7 +112,7 @@ export const SIGNAL_LABEL = '(integrity signal)';
 
 export function formatResult(r: SubmissionResult, c = paint(false), reused = false): string {
   const head = `${c(VERDICT_COLOR[r.verdict] ?? 0, r.verdict.padEnd(14))} ${r.submission.id}  ` +
-    c(2, `${r.usage.elapsedSec.toFixed(1)} s, peak ${r.usage.peakMiB} MiB, ${r.environment.backend?.name ?? 'no backend'}${reused ? ', from an earlier run' : ''}`);
+    c(2, `${r.usage.cpuSec !== undefined ? `${r.usage.cpuSec.toFixed(1)} s CPU, ` : ''}${r.usage.elapsedSec.toFixed(1)} s wall, peak ${r.usage.peakMiB} MiB, ${r.environment.backend?.name ?? 'no backend'}${reused ? ', from an earlier run' : ''}`);
   const lines = [head];
   // Observed inside the submission's own process: say so, it is not proof.
   for (const item of r.rubric) lines.push(`    ${item.passed ? c(32, '✓') : c(31, '✗')} ${item.title}${item.evidence === 'signal' ? ` ${c(2, SIGNAL_LABEL)}` : ''}: ${item.detail}`);
@@ -123,4 +130,44 @@ export function formatSummary(s: BatchSummary, c = paint(false)): string {
   const parts = Object.entries(s.counts).map(([v, n]) => `${n} ${v}`).join(', ');
   return `${c(1, `${s.passed}/${s.total} passed`)}${parts ? ` (${parts})` : ''}, ${s.points}/${s.maxPoints} points, ${s.elapsedSec.toFixed(1)} s` +
     `${s.interrupted ? c(33, ' — interrupted; run the same command again to resume') : ''}\n`;
+}
+
+/** Where a run wrote its files: absolute paths (the JSON-lines event carries them as they are). */
+export interface Written {
+  /** The --out folder. */
+  out: string;
+  /** <out>/results: one <submission>.json per submission. */
+  results: string;
+  /** How many result files this run's summary covers. */
+  resultFiles: number;
+  /** <out>/summary.json */
+  summary: string;
+  /** --junit, when given. */
+  junit?: string;
+  /** --json <file>, when given. */
+  json?: string;
+  /** <out>/artifacts, when it holds something (pictures rendered from the outputs). */
+  artifacts?: string;
+}
+
+/** The reporters the CLI uses: a Reporter that also says, last, where the run wrote its files. */
+export type CliReporter = Reporter & { written(w: Written): void };
+
+/** A path as a person would type it here: relative to the working directory when inside it. */
+export function shownPath(p: string, cwd = process.cwd()): string {
+  const r = relative(cwd, p);
+  return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? p : r;
+}
+
+/** The closing lines of a run: one line per thing written, folders ending in '/'. */
+export function formatWritten(w: Written, cwd = process.cwd()): string {
+  const dir = (p: string) => shownPath(p, cwd) + sep;
+  const rows: [string, string][] = [
+    ['results', `${dir(w.results)} (${w.resultFiles} file${w.resultFiles === 1 ? '' : 's'}, one per submission)`],
+    ['summary', shownPath(w.summary, cwd)],
+    ...(w.junit ? [['junit', shownPath(w.junit, cwd)] as [string, string]] : []),
+    ...(w.json ? [['json', shownPath(w.json, cwd)] as [string, string]] : []),
+    ...(w.artifacts ? [['artifacts', dir(w.artifacts)] as [string, string]] : []),
+  ];
+  return rows.map(([k, v]) => `  ${`${k}:`.padEnd(11)}${v}\n`).join('');
 }

@@ -28,7 +28,8 @@ export interface SubmissionResult {
   artifacts?: string[];
   outputTail: string[];
   outputBytes: number;
-  usage: { elapsedSec: number; peakMiB: number; compileSec: number; startupSec?: number; harnessSec: number };
+  /** cpuSec: what the time limit counts (results from before it existed lack it); elapsedSec: the wall clock. */
+  usage: { elapsedSec: number; cpuSec?: number; peakMiB: number; compileSec: number; startupSec?: number; harnessSec: number };
   limits: Limits;
   environment: RunEnvironment & { backend?: BackendReport };
   /** drawId: in grade mode the id of the grading secret the evaluation was drawn with (grader/spec/secret.ts), in check mode "public". */

@@ -10,6 +10,8 @@ export interface Isolation {
   memory: 'cgroup-v1' | 'rss-poll';
   /** Process count limited by a pids cgroup. */
   pids: boolean;
+  /** How the CPU time the time limit counts is measured (cpu-time.ts). */
+  cpuTime: 'cgroup-v1' | 'proc-poll';
   /** Network namespace with no interfaces but loopback (down). */
   network: 'netns' | 'userns-netns' | 'none';
   /** The submission cannot see (or signal) the grader's processes. */
@@ -34,7 +36,7 @@ export interface Isolation {
   /** Node's permission model flag restricting file reads and forbidding workers, child processes and addons. */
   fsPermissionFlag: '--experimental-permission' | '--permission';
   /** cgroup v1 parent folders (memory, pids) when used. */
-  cgroupParents?: { memory?: string; pids?: string };
+  cgroupParents?: { memory?: string; pids?: string; cpuacct?: string };
   notes: string[];
 }
 
@@ -46,6 +48,7 @@ export function detectIsolation(): Isolation {
   const root = process.getuid?.() === 0;
   const memory = writableCgroupV1('memory', notes);
   const pids = writableCgroupV1('pids', notes);
+  const cpuacct = writableCgroupV1('cpuacct', notes);
   const unshareWorks = (args: string[]) => spawnSync('unshare', [...args, '--', 'true'], { stdio: 'ignore' }).status === 0;
   let netArgs: string[] | undefined;
   if (root && unshareWorks(['-n'])) netArgs = ['-n'];
@@ -56,6 +59,7 @@ export function detectIsolation(): Isolation {
   const setprivWorks = root && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', 'true'], { stdio: 'ignore' }).status === 0;
   if (!root) notes.push('not root: the submission runs as the grader\'s own uid (inside its namespaces)');
   if (memory === undefined) notes.push('no writable cgroup v1 memory controller: memory is limited by polling RSS every 100 ms');
+  if (cpuacct === undefined) notes.push('no writable cgroup v1 cpuacct controller: CPU time is measured by polling /proc every 250 ms');
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
   const filesystem = bwrapWorks(root) ? 'bwrap' : 'host';
   if (filesystem === 'host') notes.push('no working bubblewrap (bwrap): the sandbox sees the host filesystem through Node\'s permission model only, and host unix sockets are reachable');
@@ -65,6 +69,7 @@ export function detectIsolation(): Isolation {
   cached = {
     memory: memory ? 'cgroup-v1' : 'rss-poll',
     pids: !!pids,
+    cpuTime: cpuacct ? 'cgroup-v1' : 'proc-poll',
     network,
     pidNamespace,
     user: setprivWorks ? 'setpriv' : 'same-user',
@@ -72,7 +77,7 @@ export function detectIsolation(): Isolation {
     diskQuota,
     dieWithGrader,
     fsPermissionFlag: major > 22 || (major === 22 && minor >= 13) ? '--permission' : '--experimental-permission',
-    cgroupParents: { memory, pids },
+    cgroupParents: { memory, pids, cpuacct },
     notes,
   };
   return cached;
@@ -102,7 +107,7 @@ export function unshareArgs(iso: Isolation): string[] {
 }
 
 /** Our own cgroup in a v1 hierarchy, if we may create children in it. */
-function writableCgroupV1(controller: 'memory' | 'pids', notes: string[]): string | undefined {
+function writableCgroupV1(controller: 'memory' | 'pids' | 'cpuacct', notes: string[]): string | undefined {
   const mount = `/sys/fs/cgroup/${controller}`;
   if (!existsSync(join(mount, 'cgroup.procs'))) return undefined;
   const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));

@@ -20,7 +20,7 @@ export interface CleanupReport {
 export function cleanStale(cacheRoot: string, iso: Isolation): CleanupReport {
   const report: CleanupReport = { cgroups: 0, folders: 0, processes: 0, leases: 0 };
   // Each leftover on its own: one that cannot be removed is left for next time, never fatal.
-  for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids]) {
+  for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids, iso.cgroupParents?.cpuacct]) {
     if (!parent) continue;
     for (const name of list(parent)) {
       if (!name.startsWith('dlgrade-') || ownerAlive(name.slice('dlgrade-'.length))) continue;
@@ -118,7 +118,7 @@ export function sweepJobs(cacheRoot: string, iso: Isolation, ids: string[], keep
   const jobs = ids.map((id) => join(cacheRoot, 'jobs', id));
   try {
     for (const id of ids) {
-      for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids]) {
+      for (const parent of [iso.cgroupParents?.memory, iso.cgroupParents?.pids, iso.cgroupParents?.cpuacct]) {
         if (parent) killCgroup(join(parent, `dlgrade-${id}`));
       }
     }

@@ -5,11 +5,16 @@
 // package.json, a tsconfig or a source map of its own. A crash, hang or
 // memory blow-up of the compiler costs only this process.
 //
-// Protocol: a CompileInput as JSON on stdin; one CompileOutput as JSON on stdout.
+// Protocol: a CompileInput as JSON on stdin; one CompileOutput as a JSON line
+// on stdout. With `typeCheck` (dlgrade check) and a bundle made, a second
+// line follows, a TypeCheckOutput (typecheck.ts): sent after the bundle, so a
+// type checker that hangs or blows up under the same limits costs only warnings.
 import type * as Esbuild from 'esbuild';
+import type * as TS from 'typescript';
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
-import { TF_GLOBAL } from './child/tf-global.ts';
+import { TF_PACKAGE_LIST, TF_PACKAGES, TFVIS, tfvisWarning } from './shims/tf-packages.ts';
+import { typeCheck, type TypeCheckSetup } from './typecheck.ts';
 
 export interface CompileInput {
   /** Absolute path of esbuild's JS API (lib/main.js). */
@@ -20,13 +25,20 @@ export interface CompileInput {
   files: Record<string, string>;
   /** Files of the folder left out of the map, with why (named when a student imports one). */
   others: Record<string, string>;
+  /** Type-check too, after the bundle is sent (a student's self-check): a second line of output, a TypeCheckOutput. */
+  typeCheck?: TypeCheckSetup;
 }
 
 export type CompileOutput =
-  | { t: 'ok'; code: string; map: string }
+  | { t: 'ok'; code: string; map: string; warnings?: string[] }
   | { t: 'errors'; errors: string }
   | { t: 'crash'; message: string }
   | { t: 'fault'; message: string };
+
+/** The second line, after an 'ok' one, when the input asked for a type check. */
+export type TypeCheckOutput =
+  | { t: 'types'; warnings: string[] }
+  | { t: 'types-failed'; message: string };
 
 /** Extensions a submission may import, and their loaders. */
 export const SOURCE_LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'js' | 'json'>> = {
@@ -34,13 +46,16 @@ export const SOURCE_LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'js' | 'json
 };
 /** What the bundle's source map calls the tf shim. */
 export const TF_SOURCE = 'dlgrade:tf';
+/** What it calls the shim of each @tensorflow package (TF_SOURCE for the runner's tf itself). */
+export const shimSource = (pkg: string) => (pkg === '@tensorflow/tfjs' ? TF_SOURCE : `dlgrade:${pkg.replace('@tensorflow/', '')}`);
+/** Every source name a shim may have in the bundle's map. */
+export const SHIM_SOURCES: ReadonlySet<string> = new Set(Object.keys(TF_PACKAGES).map(shimSource));
 
 const PROBE = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json'];
 /** An import written with .js for a .ts file, as TypeScript allows. */
 const TS_FOR_JS: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.jsx': ['.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'] };
 const NS = 'dlgrade-src';
 const TF_NS = 'dlgrade-tf';
-const TF_IMPORT = /^@tensorflow\/tfjs(-[a-z-]+)?$/;
 const PACKAGE_PATH_FIELDS = ['main', 'module', 'browser', 'exports', 'imports'] as const;
 // Where esbuild would expand a computed import (`import(\`./${x}\`)`) if it
 // got that far: a folder that does not exist, so the expansion finds nothing.
@@ -136,6 +151,9 @@ function checkProject(files: Record<string, string>): { errors: string[]; projec
     }
     if (co.paths && typeof co.paths === 'object') {
       for (const [pattern, targets] of Object.entries(co.paths as Record<string, unknown>)) {
+        // Where the editor finds tf's declarations (dlgrade init pins them to dlgrade's own copy): the grader hands
+        // the submission its tf before any "paths" apply, so such an entry is never used, wherever it points.
+        if (pattern.startsWith('@tensorflow/')) continue;
         const list = (Array.isArray(targets) ? targets : [targets]).filter((t): t is string => typeof t === 'string');
         const bad = list.find((t) => leaves(base, t));
         if (bad !== undefined) errors.push(`tsconfig.json: "paths" maps ${JSON.stringify(pattern)} to ${JSON.stringify(bad)}, outside the submission's folder`);
@@ -149,7 +167,11 @@ function checkProject(files: Record<string, string>): { errors: string[]; projec
   return { errors, project };
 }
 
-function submissionPlugin(input: CompileInput, project: Project): Esbuild.Plugin {
+/**
+ * `seen` collects the files that import tfjs-vis (for a warning) and how each import of a submission file
+ * resolved (`${importer}\0${spec}` → key, for the type checker).
+ */
+function submissionPlugin(input: CompileInput, project: Project, seen: Seen): Esbuild.Plugin {
   const { files, others } = input;
   const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
   const isDir = (d: string) => d === '' || Object.keys(files).some((k) => k.startsWith(d + '/')) || Object.keys(others).some((k) => k.startsWith(d + '/'));
@@ -193,13 +215,22 @@ function submissionPlugin(input: CompileInput, project: Project): Esbuild.Plugin
     name: 'dlgrade-confine',
     setup(build) {
       build.onResolve({ filter: /.*/ }, (args): Resolved => {
+        const r = resolve(args);
+        if (args.namespace === NS && r.namespace === NS && r.path) seen.resolved[`${args.importer}\0${args.path}`] = r.path;
+        return r;
+      });
+      const resolve = (args: Esbuild.OnResolveArgs): Resolved => {
         const spec = args.path;
         if (args.kind === 'entry-point') return { path: input.entry, namespace: NS };
         const attrs = Object.entries(args.with ?? {});
         if (attrs.length && !(attrs.length === 1 && attrs[0]![0] === 'type' && attrs[0]![1] === 'json' && spec.endsWith('.json'))) {
           return fail(`cannot import "${spec}" with { ${attrs.map(([k, v]) => `${k}: '${v}'`).join(', ')} }: submissions may not use import attributes (only { type: 'json' } on a .json file)`);
         }
-        if (TF_IMPORT.test(spec)) return { path: 'tf', namespace: TF_NS };
+        if (Object.hasOwn(TF_PACKAGES, spec)) {
+          if (spec === TFVIS && args.namespace === NS && !seen.tfvisUsers.includes(args.importer)) seen.tfvisUsers.push(args.importer);
+          return { path: spec, namespace: TF_NS };
+        }
+        if (spec.startsWith('@tensorflow/')) return fail(`cannot import "${spec}": the grader provides only these @tensorflow packages: ${TF_PACKAGE_LIST}`);
         if (builtins.has(spec) || spec.startsWith('node:')) return { path: spec, external: true };
         if (spec.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(spec)) return fail(`cannot import "${spec}": it is outside the submission's folder`);
         const from = args.namespace === NS ? posix.dirname(args.importer) : '.';
@@ -227,12 +258,9 @@ function submissionPlugin(input: CompileInput, project: Project): Esbuild.Plugin
           const key = probe(posix.normalize(posix.join(project.baseUrl || '.', spec)).replace(/\/$/, ''));
           if (key !== undefined) return { path: key, namespace: NS };
         }
-        return fail(`cannot import package "${spec}": submissions may import only @tensorflow/tfjs (or -node), Node built-ins and their own files`);
-      });
-      build.onLoad({ filter: /.*/, namespace: TF_NS }, () => ({
-        contents: `module.exports = globalThis[Symbol.for(${JSON.stringify(TF_GLOBAL.description)})];`,
-        loader: 'js',
-      }));
+        return fail(`cannot import package "${spec}": submissions may import only @tensorflow/tfjs (or -node, -core, -layers, -data, -vis…), Node built-ins and their own files`);
+      };
+      build.onLoad({ filter: /.*/, namespace: TF_NS }, (args) => ({ contents: TF_PACKAGES[args.path]!.contents, loader: 'js' }));
       build.onLoad({ filter: /.*/, namespace: NS }, (args) => {
         const contents = files[args.path];
         const loader = SOURCE_LOADERS[posix.extname(args.path)];
@@ -257,7 +285,7 @@ function rewordGlob(m: Esbuild.Message): Esbuild.Message {
 
 /** Messages name the student's own relative paths, never a namespace. */
 function tidy(m: Esbuild.Message): Esbuild.Message {
-  const strip = (s: string) => s.replaceAll(`${NS}:`, '').replaceAll(`${TF_NS}:tf`, '@tensorflow/tfjs');
+  const strip = (s: string) => s.replaceAll(`${NS}:`, '').replaceAll(`${TF_NS}:`, '');
   return {
     ...m, text: strip(m.text), pluginName: '',
     location: m.location ? { ...m.location, file: strip(m.location.file) } : null,
@@ -265,7 +293,9 @@ function tidy(m: Esbuild.Message): Esbuild.Message {
   };
 }
 
-export async function compileInChild(input: CompileInput): Promise<CompileOutput> {
+interface Seen { tfvisUsers: string[]; resolved: Record<string, string> }
+
+export async function compileInChild(input: CompileInput, seen: Seen = { tfvisUsers: [], resolved: {} }): Promise<CompileOutput> {
   let esbuild: typeof Esbuild;
   try {
     esbuild = require(input.esbuild) as typeof Esbuild;
@@ -291,7 +321,7 @@ export async function compileInChild(input: CompileInput): Promise<CompileOutput
       sourcesContent: true,
       keepNames: true, // function names as written (no `train2`)
       tsconfigRaw: project.tsconfigRaw,
-      plugins: [submissionPlugin(input, project)],
+      plugins: [submissionPlugin(input, project, seen)],
     });
   } catch (e) {
     const failure = e as Esbuild.BuildFailure;
@@ -306,24 +336,48 @@ export async function compileInChild(input: CompileInput): Promise<CompileOutput
   const map = JSON.parse(mapFile.text) as { sources: string[] };
   const sources: string[] = [];
   for (const s of map.sources) {
-    if (s === `${TF_NS}:tf`) sources.push(TF_SOURCE);
+    if (s.startsWith(`${TF_NS}:`) && Object.hasOwn(TF_PACKAGES, s.slice(TF_NS.length + 1))) sources.push(shimSource(s.slice(TF_NS.length + 1)));
     else if (s.startsWith(`${NS}:`) && input.files[s.slice(NS.length + 1)] !== undefined) sources.push(s.slice(NS.length + 1));
     else return { t: 'errors', errors: COMPUTED_IMPORT }; // something not from the map reached the bundle
   }
   map.sources = sources;
-  return { t: 'ok', code: code.text, map: JSON.stringify(map) };
+  const warnings = seen.tfvisUsers.length ? [tfvisWarning(seen.tfvisUsers.sort()[0]!)] : [];
+  return { t: 'ok', code: code.text, map: JSON.stringify(map), ...(warnings.length ? { warnings } : {}) };
+}
+
+/** The type checker's warnings, after the bundle: its failure is a message, never the compile's. */
+function typeCheckInChild(input: CompileInput, seen: Seen): TypeCheckOutput {
+  try {
+    const ts = require(input.typeCheck!.typescript) as typeof TS;
+    let tsconfig: unknown;
+    try { tsconfig = input.files['tsconfig.json'] === undefined ? undefined : parseJsonc(input.files['tsconfig.json']); } catch { /* said by the compile */ }
+    const warnings = typeCheck(ts, input.typeCheck!, { entry: input.entry, files: input.files, resolved: seen.resolved }, tsconfig);
+    return { t: 'types', warnings };
+  } catch (e) {
+    return { t: 'types-failed', message: e instanceof RangeError ? 'the type checker ran out of stack on this submission' : `the type checker failed (${String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200)})` };
+  }
 }
 
 async function main(): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   let out: CompileOutput;
+  let input: CompileInput | undefined;
+  const seen: Seen = { tfvisUsers: [], resolved: {} };
   try {
-    out = await compileInChild(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CompileInput);
+    input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as CompileInput;
+    out = await compileInChild(input, seen);
   } catch (e) {
     out = { t: 'fault', message: (e as Error)?.stack ?? String(e) };
   }
-  process.stdout.write(JSON.stringify(out), () => process.exit(0));
+  const write = (line: unknown) => new Promise<void>((res) => process.stdout.write(JSON.stringify(line) + '\n', () => res()));
+  // One line each: the compile's answer first, so that a type check that dies cannot take it along.
+  await write(out);
+  if (out.t === 'ok' && input?.typeCheck) {
+    try { await (require(input.esbuild) as typeof Esbuild).stop(); } catch { /* its memory, not needed */ }
+    await write(typeCheckInChild(input, seen));
+  }
+  process.exit(0);
 }
 
 if (process.env.DLGRADE_COMPILE_CHILD === '1') void main();

@@ -5,7 +5,10 @@
 // which resolves every import inside the map. That process runs with a time
 // and memory limit, dies with the grader, and as root under an unprivileged
 // uid, so a hostile or pathological submission costs only its own compile.
-// '@tensorflow/tfjs*' imports resolve to the runner's tf, whatever backend it loaded.
+// For a student's self-check the same process then type-checks it (typecheck.ts):
+// type errors, or the checker running out of time or memory, are warnings only.
+// '@tensorflow/tfjs' (and -core, -layers, -node, …) imports resolve to the runner's tf, whatever
+// backend it loaded; tfjs-vis to a module that draws nothing (shims/tf-packages.ts says which is what).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs';
@@ -16,8 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import * as esbuild from 'esbuild';
 import { sha256, writeAtomic } from '../util/fs.ts';
+import { ENTRY_NAMES } from '../grade/discover.ts'; // one list: what discovery takes for a folder's entry, the compiler compiles
 import { detectIsolation, reachableByOthers, type Isolation } from './capabilities.ts';
-import { SOURCE_LOADERS, TF_SOURCE, type CompileInput, type CompileOutput } from './compile-child.ts';
+import { SHIM_SOURCES, SOURCE_LOADERS, type CompileInput, type CompileOutput, type TypeCheckOutput } from './compile-child.ts';
+import type { TypeCheckSetup } from './typecheck.ts';
 import { jailCommand } from './jail.ts';
 import { createMemoryGuard } from './memory.ts';
 import { OWNER_TAG } from './owner.ts';
@@ -50,9 +55,12 @@ export interface CompileOptions {
   memoryLimitBytes?: number;
   /** Most the source files may total (the limits' maxSourceKiB × 1024); MAX_SOURCE_BYTES when not given. */
   maxSourceBytes?: number;
+  /**
+   * Type-check the submission too (a student's self-check), in the same compiler process under the same limits,
+   * after the bundle is made: type errors, or the checker failing, become warnings and never fail the compile.
+   */
+  typeCheck?: boolean;
 }
-
-const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.js', 'index.mjs', 'main.ts', 'main.js'];
 
 /** The file to compile for a submission that is a file or a folder. */
 export function entryOf(submissionRoot: string): string {
@@ -185,11 +193,30 @@ function compilerTools(): Tools {
   return tools;
 }
 
+let checker: TypeCheckSetup | null | undefined;
+/** What the type checker needs, found once; null when TypeScript or the TF.js declarations are not installed. */
+function typeCheckSetup(): TypeCheckSetup | null {
+  if (checker !== undefined) return checker;
+  try {
+    const req = createRequire(import.meta.url);
+    const typescript = req.resolve('typescript');
+    const nodeModules = dirname(dirname(dirname(req.resolve('@tensorflow/tfjs/package.json')))) + '/';
+    const readable = [dirname(typescript) + '/', ...['@tensorflow/', '@types/', '@webgpu/'].map((d) => nodeModules + d).filter((d) => existsSync(d))];
+    checker = { typescript, readable, nodeModules, nodeTypes: existsSync(join(nodeModules, '@types', 'node', 'index.d.ts')) };
+  } catch {
+    checker = null;
+  }
+  return checker;
+}
+
 const COMPILER_UID = 65534; // nobody: the compiler runs no submission code, it only must not read the grader's files
 let seq = 0;
 
-/** Compiles `entry` (inside `root`) to `outfile`; throws CompileError with a message for the student. */
-export async function compileSubmission(entry: string, root: string, outfile: string, options: CompileOptions = {}): Promise<void> {
+/**
+ * Compiles `entry` (inside `root`) to `outfile`; throws CompileError with a message for the student.
+ * Returns warnings for the student (tfjs-vis draws nothing; with `typeCheck`, type errors), which never fail a submission.
+ */
+export async function compileSubmission(entry: string, root: string, outfile: string, options: CompileOptions = {}): Promise<{ warnings: string[] }> {
   const cap = options.maxSourceBytes;
   const { baseDir, files, others } = readSubmission(root, cap !== undefined && Number.isFinite(cap) && cap > 0 ? cap : MAX_SOURCE_BYTES);
   const entryKey = relative(baseDir, entry).split(sep).join('/');
@@ -198,6 +225,7 @@ export async function compileSubmission(entry: string, root: string, outfile: st
   }
   const t = compilerTools();
   const out = await runCompiler({ esbuild: t.esbuild, entry: entryKey, files, others }, options);
+  if (out.t === 'ok' && out.warnings) out.warnings = out.warnings.map((w) => w.replaceAll(baseDir + sep, ''));
   if (out.t === 'errors') throw new CompileError(out.errors.replaceAll(baseDir + sep, ''));
   if (out.t === 'fault') throw new Error(`the compiler process failed: ${out.message}`);
   if (out.t === 'crash') throw new CompileError(`the compiler crashed on this submission (${out.message})`);
@@ -205,12 +233,13 @@ export async function compileSubmission(entry: string, root: string, outfile: st
   const map = JSON.parse(out.map) as { sources: string[] };
   const outDir = dirname(outfile);
   map.sources = map.sources.map((s) => {
-    if (s === TF_SOURCE) return s;
+    if (SHIM_SOURCES.has(s)) return s;
     if (files[s] === undefined) throw new Error(`the compiler returned a source map naming ${JSON.stringify(s)}, not a file of the submission`);
     return relative(outDir, join(baseDir, s)).split(sep).join('/');
   });
   const code = out.code.endsWith('\n') ? out.code : out.code + '\n';
   writeFileSync(outfile, `${code}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`);
+  return { warnings: out.warnings ?? [] };
 }
 
 async function runCompiler(input: CompileInput, options: CompileOptions): Promise<CompileOutput> {
@@ -222,6 +251,9 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
   const jailed = iso.filesystem === 'bwrap';
   // In bwrap's fresh root only the compiler's own files exist (any uid can traverse it); elsewhere the uid drop needs them reachable.
   const dropUid = iso.user === 'setpriv' && t.setpriv && (jailed || [process.execPath, t.esbuild, ...(t.esbuildBinary ? [t.esbuildBinary] : [])].every(reachableByOthers));
+  // The type checker reads TypeScript's lib and the TF.js declarations; where the dropped uid could not, types go unchecked.
+  const setup = options.typeCheck ? typeCheckSetup() : null;
+  if (setup && (jailed || !dropUid || setup.readable.every(reachableByOthers))) input = { ...input, typeCheck: setup };
   const guard = createMemoryGuard(iso, `${OWNER_TAG}-compile-${threadId}-${++seq}-${randomBytes(4).toString('hex')}`, memoryLimit); // a killed grader's is swept by cleanStale
   // The compiler gets its input on stdin and needs no folder of the grader's: an empty one is its cwd.
   const scratch = mkdtempSync(join(tmpdir(), 'dlgrade-compile-'));
@@ -229,7 +261,7 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
     if (dropUid) chownSync(scratch, COMPILER_UID, COMPILER_UID);
     const { file, args } = jailCommand({
       iso,
-      read: [dirname(dirname(t.esbuild)) + '/', ...(t.esbuildBinary ? [t.esbuildBinary] : [])],
+      read: [dirname(dirname(t.esbuild)) + '/', ...(t.esbuildBinary ? [t.esbuildBinary] : []), ...(input.typeCheck?.readable ?? [])],
       write: scratch,
       uid: dropUid ? COMPILER_UID : undefined,
       joinFiles: guard.joinFiles,
@@ -276,15 +308,29 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
     clearTimeout(timer);
     killAll();
     const stderr = errHead + (errTail.length === STDERR_KEEP ? errTail : '');
+    const outOfMemory = () => memKilled || guard.exceeded() || /JavaScript heap out of memory|Reached heap limit|fatal error: (runtime: )?out of memory|runtime: out of memory/.test(stderr);
+    const text = Buffer.concat(stdout).toString('utf8');
+    const nl = text.indexOf('\n');
+    const parsed = <T>(line: string): T | undefined => { try { return JSON.parse(line) as T; } catch { return undefined; } };
+    const first = nl < 0 || tooMuch ? undefined : parsed<CompileOutput>(text.slice(0, nl));
+    if (input.typeCheck && first?.t === 'ok') {
+      // The bundle was made: whatever became of the type check after it costs only warnings.
+      const types = parsed<TypeCheckOutput>(text.slice(nl + 1));
+      const why = types?.t === 'types-failed' ? types.message
+        : timedOut ? `the type checker ran out of time (limit ${timeLimitMs / 1000} s)`
+        : outOfMemory() ? `the type checker ran out of memory (limit ${mib(memoryLimit)})`
+        : `the type checker stopped (${signal ? `killed by ${signal}` : `exit code ${code}`})`;
+      const found = types?.t === 'types' ? types.warnings : [`types were not checked: ${why}; the submission is graded as usual`];
+      return { ...first, warnings: [...(first.warnings ?? []), ...found] };
+    }
     if (timedOut || (signal === 'SIGKILL' && performance.now() - t0 >= timeLimitMs)) {
       throw new CompileError(`the compiler ran out of time on this submission (limit ${timeLimitMs / 1000} s); very large or deeply nested code can do this`);
     }
     if (tooMuch) throw new CompileError(`the compiled submission is larger than ${mib(MAX_COMPILER_OUTPUT)}`);
-    if (memKilled || guard.exceeded() || /JavaScript heap out of memory|Reached heap limit|fatal error: (runtime: )?out of memory|runtime: out of memory/.test(stderr)) {
+    if (outOfMemory()) {
       throw new CompileError(`the compiler ran out of memory on this submission (limit ${mib(memoryLimit)}); very large or deeply nested code can do this`);
     }
-    let out: CompileOutput | undefined;
-    try { out = JSON.parse(Buffer.concat(stdout).toString('utf8')) as CompileOutput; } catch { /* died before answering */ }
+    const out = first; // undefined: died before answering
     const goFatal = /^(?:fatal error|panic): (.+)$/m.exec(stderr)?.[1];
     if (out?.t === 'crash') return { t: 'crash', message: goFatal ?? out.message };
     if (out && code === 0) return out;

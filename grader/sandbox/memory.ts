@@ -1,7 +1,8 @@
 // Memory accounting that counts everything a submission holds (JS heap,
 // ArrayBuffers, WebAssembly memory, native threads): a cgroup where we have
 // one, otherwise RSS polling of the submission's process group.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { processTree } from './proc-tree.ts';
 import { killCgroup } from './cleanup.ts';
 import { join } from 'node:path';
 import type { Isolation } from './capabilities.ts';
@@ -64,25 +65,9 @@ class RssPollGuard implements MemoryGuard {
   private timer?: NodeJS.Timeout;
   constructor(private limit: number) {}
   watch(root: number, onExceeded: () => void): void {
-    const page = 4096;
     this.timer = setInterval(() => {
-      // The whole tree under the spawned process: the sandbox starts its own session, so not one process group.
-      const parent = new Map<number, number>(), rssOf = new Map<number, number>();
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-          const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          parent.set(Number(entry), Number(fields[1])); // field 4: ppid
-          rssOf.set(Number(entry), Number(fields[21]) * page); // field 24: rss in pages
-        } catch { /* exited meanwhile */ }
-      }
       let rss = 0;
-      for (const [pid, bytes] of rssOf) {
-        for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parent.get(p), hops++) {
-          if (p === root) { rss += bytes; break; }
-        }
-      }
+      for (const p of processTree(root)) rss += p.rssBytes;
       this.peak = Math.max(this.peak, rss);
       if (rss > this.limit && !this.over) {
         this.over = true;

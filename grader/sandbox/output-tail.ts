@@ -13,14 +13,39 @@ export class OutputTail {
     while (this.held - this.chunks[0]!.length >= this.capBytes) this.held -= this.chunks.shift()!.length;
   }
 
-  /** The last `n` lines, without the ExperimentalWarning noise of the permission model. */
+  /**
+   * The last `n` lines the submission printed. Lines of the jail's own tools
+   * (bwrap, setpriv, timeout, unshare, the shell that joins the cgroups: they
+   * share its stderr) are not the student's and are left out: see jailLines().
+   */
   lines(n = 30): string[] {
+    return this.split().filter((l) => !isJailLine(l)).slice(-n).map(clip);
+  }
+
+  /** The jail tools' own lines (the last `n`): about the sandbox, not the submission, e.g. "unshare: sigprocmask unblock failed" when a limit kills the process group. */
+  jailLines(n = 5): string[] {
+    return this.split().filter(isJailLine).slice(-n).map(clip);
+  }
+
+  private split(): string[] {
     let text = Buffer.concat(this.chunks).toString('utf8');
     if (this.total > this.held) text = `[... ${this.total - this.held} earlier bytes not kept ...]\n` + text.slice(text.indexOf('\n') + 1);
-    const MAX_LINE = 400;
-    return text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1).slice(-n)
-      .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}… [${l.length - MAX_LINE} more characters]` : l));
+    return text.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
   }
+}
+
+const MAX_LINE = 400;
+const clip = (l: string) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}… [${l.length - MAX_LINE} more characters]` : l);
+
+/**
+ * What the jail's tools print, as they print it: "unshare: …", "setpriv: …",
+ * "bwrap: …", "timeout: …" (util-linux, bubblewrap, coreutils) and the shell's
+ * "sh: 1: …" (dash) or "sh: line 1: …" (bash). A student who prints such a line
+ * only loses it from their own tail.
+ */
+const JAIL_LINE = /^(?:(?:bwrap|setpriv|unshare|timeout): |sh: (?:line )?\d+: )/;
+export function isJailLine(line: string): boolean {
+  return JAIL_LINE.test(line);
 }
 
 /** Splits a byte stream into lines, refusing lines longer than `maxLine`. */

@@ -55,7 +55,7 @@ export const childMessageSchema = {
     {
       type: 'object', required: ['t', 'phase'], additionalProperties: false,
       properties: {
-        t: { const: 'progress' }, phase: { enum: ['load', 'train', 'predict'] }, epoch: count, epochs: count, unit: { enum: ['epoch', 'octave'] },
+        t: { const: 'progress' }, phase: { enum: ['load', 'train', 'predict'] }, epoch: count, epochs: count, call: count, unit: { enum: ['epoch', 'octave'] },
         logs: { type: 'object', maxProperties: 32, propertyNames: { maxLength: 64 }, additionalProperties: num },
       },
     },

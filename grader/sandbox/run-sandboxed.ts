@@ -20,6 +20,7 @@ import { unmountUnder } from './cleanup.ts';
 import { CompileError, compileSubmission, entryOf } from './compile.ts';
 import { jailCommand } from './jail.ts';
 import { createMemoryGuard } from './memory.ts';
+import { createCpuMeter, WALL_CLOCK_FACTOR, type CpuMeter } from './cpu-time.ts';
 import { NODE_MODULES, runtimePackageDirs } from './node-permissions.ts';
 import { OutputTail, lineSplitter } from './output-tail.ts';
 import { leaseUid, type UidLease } from './uid-lease.ts';
@@ -49,6 +50,8 @@ export interface SandboxRequest {
   /** Largest result message the task can need, in bytes (default MAX_RESULT_BYTES). */
   maxResultBytes?: number;
   keepJobDir?: boolean;
+  /** Type-check the submission while compiling (a student's self-check); type errors come back as warnings. */
+  typeCheck?: boolean;
 }
 
 export interface SandboxOutcome {
@@ -60,6 +63,8 @@ export interface SandboxOutcome {
   outputTail: string[];
   outputBytes: number;
   elapsedSec: number;
+  /** CPU seconds the run used (what the time limit counts); 0 when it never started. */
+  cpuSec: number;
   peakMiB: number;
   timings: { compileSec: number; startupSec?: number };
   artifactsDir?: string;
@@ -84,6 +89,8 @@ export const MAX_ARTIFACT_FILES = 10_000;
 const BACKSTOP_GRACE_SEC = 10;
 /** Progress reaches the reporter at most this often (a submission may report thousands of epochs). */
 const PROGRESS_EVERY_MS = 200;
+/** How often the CPU time (and the wall-clock backstop) is checked. */
+const CPU_POLL_MS = 250;
 /** Distinct warnings kept per run. */
 const MAX_WARNINGS = 20;
 const SUBMISSION_CAPS = { maxBytes: 64 << 20, maxFiles: 2000, maxDepth: 32, skip: ['node_modules'] };
@@ -94,7 +101,7 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
   const outDir = join(jobDir, 'out');
   const iso = req.isolation;
   const t0 = performance.now();
-  const base = { outputTail: [] as string[], outputBytes: 0, elapsedSec: 0, peakMiB: 0, timings: { compileSec: 0 } };
+  const base = { outputTail: [] as string[], outputBytes: 0, elapsedSec: 0, cpuSec: 0, peakMiB: 0, timings: { compileSec: 0 } };
   let lease: UidLease | undefined;
   let mounted = false;
   try {
@@ -111,6 +118,7 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
     }
     const stage = req.stage ?? 'run';
     let compiled: string | undefined;
+    let compileWarnings: string[] = []; // the compiler's (tfjs-vis, type errors in check mode), before the runner's
     if (stage === 'run') {
       const srcDir = join(jobDir, 'src');
       const single = !statSync(req.submissionPath!).isDirectory();
@@ -118,7 +126,7 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
       const root = single ? join(srcDir, basename(req.submissionPath!)) : srcDir;
       compiled = join(jobDir, 'submission.cjs');
       try {
-        await compileSubmission(entryOf(root), root, compiled, { isolation: req.isolation, maxSourceBytes: req.limits.maxSourceKiB * 1024 });
+        ({ warnings: compileWarnings } = await compileSubmission(entryOf(root), root, compiled, { isolation: req.isolation, maxSourceBytes: req.limits.maxSourceKiB * 1024, typeCheck: req.typeCheck }));
       } catch (e) {
         if (e instanceof CompileError) return { ...base, status: 'BAD_SUBMISSION', reason: `does not compile:\n${e.message}`, timings: { compileSec: sec(t0) } };
         throw e;
@@ -135,6 +143,7 @@ export async function runSandboxed(req: SandboxRequest, events: SandboxEvents = 
       chownTree(jobDir, lease.uid);
     }
     const outcome = await supervise(req, jobDir, lease?.uid, sec(t0), events);
+    if (compileWarnings.length) outcome.warnings = [...compileWarnings, ...(outcome.warnings ?? [])];
     if (req.keepArtifacts && outcome.status === 'OK') {
       const kept = join(req.cacheRoot, 'artifacts', req.id);
       rmSync(kept, { recursive: true, force: true });
@@ -169,7 +178,9 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
   const iso = req.isolation;
   const outDir = join(jobDir, 'out');
   const guard = createMemoryGuard(iso, req.id, req.limits.memoryLimitMiB * 1024 * 1024);
+  let cpu: CpuMeter | undefined;
   try {
+    cpu = createCpuMeter(iso, req.id);
     const reads = readAllowList([jobDir + '/', req.runnerPath, ...runtimePackageDirs().map((d) => d + '/'), ...Object.values(req.files), ...(req.artifactsIn ? [req.artifactsIn + '/'] : [])]);
     const nodeArgs = [
       iso.fsPermissionFlag,
@@ -184,8 +195,8 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
       join(jobDir, 'job.json'),
     ];
     const { file, args } = jailCommand({
-      iso, read: reads, write: outDir, uid, joinFiles: guard.joinFiles,
-      backstopSec: req.limits.timeLimitSec + BACKSTOP_GRACE_SEC, command: [process.execPath, ...nodeArgs],
+      iso, read: reads, write: outDir, uid, joinFiles: [...guard.joinFiles, ...cpu.joinFiles],
+      backstopSec: wallLimitSec(req.limits) + BACKSTOP_GRACE_SEC, command: [process.execPath, ...nodeArgs],
     });
     const key = randomBytes(KEY_BYTES);
     const tStart = performance.now();
@@ -253,8 +264,15 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
 
     let timedOut = false, memKilled = false, aborted = false, diskExceeded = false;
     guard.watch(pid, () => { memKilled = true; killAll(); });
-    const limitMs = req.limits.timeLimitSec * 1000;
-    const timer = setTimeout(() => { timedOut = true; killAll(); }, limitMs);
+    cpu.watch(pid);
+    // The budget is CPU time (fair on a loaded machine); the wall clock is a backstop at WALL_CLOCK_FACTOR × it.
+    const meter = cpu;
+    const wallMs = wallLimitSec(req.limits) * 1000;
+    let wallTimedOut = false;
+    const clock = setInterval(() => {
+      if (meter.seconds() >= req.limits.timeLimitSec) { timedOut = true; killAll(); }
+      else if (performance.now() - tStart >= wallMs) { wallTimedOut = true; killAll(); }
+    }, CPU_POLL_MS);
     // With a tmpfs the kernel caps out/; polling is the fallback and a second look.
     const diskWatch = setInterval(() => {
       const u = treeUsage(outDir, { bytes: MAX_ARTIFACT_BYTES, files: MAX_ARTIFACT_FILES });
@@ -265,20 +283,24 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     if (events.signal?.aborted) onAbort();
 
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('close', (code, signal) => res({ code, signal })));
-    clearTimeout(timer);
+    clearInterval(clock);
     clearInterval(diskWatch);
     events.signal?.removeEventListener('abort', onAbort);
     killAll(); // anything the submission left behind in its group
     const elapsedSec = sec(tStart);
+    const cpuSec = Math.round(cpu.seconds() * 100) / 100;
     const peakMiB = Math.round(guard.peakBytes() / 1048576);
     const lines = tail.lines();
-    const out = { backend: forged ? undefined : ready, lastProgress, outputTail: lines, outputBytes: tail.total, elapsedSec, peakMiB, timings: { compileSec, startupSec }, ...(warnings.length && !forged ? { warnings } : {}) };
+    const out = { backend: forged ? undefined : ready, lastProgress, outputTail: lines, outputBytes: tail.total, elapsedSec, cpuSec, peakMiB, timings: { compileSec, startupSec }, ...(warnings.length && !forged ? { warnings } : {}) };
     const where = describeProgress(lastProgress);
     if (aborted) return { ...out, status: 'ABORTED', reason: 'grading was interrupted' };
     if (forged) return { ...out, status: 'TAMPERED', reason: `wrote ${forged} to the grader's result channel: nothing it reported is trusted, and the result is flagged for review` };
     // The backstop (timeout) killed it when the grader's own timer could not.
-    const backstop = (signal === 'SIGKILL' || code === 137) && elapsedSec * 1000 >= limitMs;
-    if (timedOut || backstop) return { ...out, status: 'TIME_LIMIT', reason: `time limit of ${req.limits.timeLimitSec} s reached${where}` };
+    const backstop = (signal === 'SIGKILL' || code === 137) && elapsedSec * 1000 >= wallMs;
+    if (timedOut) return { ...out, status: 'TIME_LIMIT', reason: `time limit of ${req.limits.timeLimitSec} s of CPU time reached${where} (wall clock ${Math.round(elapsedSec)} s)` };
+    if (wallTimedOut || backstop) {
+      return { ...out, status: 'TIME_LIMIT', reason: `wall-clock limit of ${wallLimitSec(req.limits)} s reached${where} (${WALL_CLOCK_FACTOR} × the ${req.limits.timeLimitSec} s time limit) after only ${Math.round(cpuSec)} s of CPU time (a run that waits or sleeps ends here)` };
+    }
     const usage = treeUsage(outDir, { bytes: MAX_ARTIFACT_BYTES, files: MAX_ARTIFACT_FILES });
     // The tmpfs answers ENOSPC where polling would have killed it: the same verdict either way.
     const full = iso.diskQuota === 'tmpfs' && !!error && /ENOSPC/.test(error.message);
@@ -304,11 +326,18 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     if (result && code === 0) return { ...out, status: 'OK', outputs: result.outputs };
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
     // Dying before 'ready' means the sandbox itself failed to start: say so rather than blame the student.
-    const blame = ready ? '' : ' (the sandbox failed before loading the submission: a grader or machine problem, not the submission\'s)';
+    const jail = tail.jailLines(); // what the jail's tools said: about the sandbox, kept out of the student's tail
+    const blame = ready ? '' : ` (the sandbox failed before loading the submission: a grader or machine problem, not the submission's${jail.length ? `; the sandbox said: ${jail.join(' / ')}` : ''})`;
     return { ...out, status: 'CRASH', reason: `the submission ${how} before returning its outputs${where}${blame}` };
   } finally {
     guard.dispose();
+    cpu?.dispose();
   }
+}
+
+/** The wall-clock backstop of a run whose CPU time is limited to `limits.timeLimitSec`. */
+export function wallLimitSec(limits: Limits): number {
+  return WALL_CLOCK_FACTOR * limits.timeLimitSec;
 }
 
 /**
@@ -343,5 +372,6 @@ export function describeProgress(p?: Progress): string {
   if (!p) return ' while starting up';
   if (p.phase !== 'train' || p.epoch === undefined) return ` during ${p.phase === 'load' ? 'data loading' : p.phase === 'predict' ? 'prediction' : 'training'}`;
   const logs = Object.entries(p.logs ?? {}).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)).map(([k, v]) => `${k} ${Number(v.toPrecision(4))}`).join(', ');
-  return ` at ${p.unit ?? 'epoch'} ${p.epoch}${p.epochs ? ` of ${p.epochs}` : ''}${logs ? ` (last ${logs})` : ''}`;
+  const call = p.call !== undefined && p.call > 1 ? ` in fit call ${p.call},` : ''; // a loop of fit calls: which one
+  return `${call} at ${p.unit ?? 'epoch'} ${p.epoch}${p.epochs ? ` of ${p.epochs}` : ''}${logs ? ` (last ${logs})` : ''}`;
 }

@@ -14,7 +14,9 @@ export const defaultCacheRoot = (): string => process.env.DLGRADE_CACHE_DIR ?? j
 /** `ref` is an assignment id (a folder of assignments/) or a path to an assignment folder or its assignment.json. */
 export function loadAssignment(ref: string): Assignment {
   const candidates = [ref, join(ASSIGNMENTS_DIR, ref)];
-  const dir = candidates.map((c) => resolve(c)).find((c) => existsSync(c) && (statSync(c).isDirectory() || c.endsWith('.json')));
+  const found = candidates.map((c) => resolve(c)).filter((c) => existsSync(c) && (statSync(c).isDirectory() || c.endsWith('.json')));
+  // A folder named like the assignment (a student's, made by dlgrade init) is not the assignment: prefer one with assignment.json.
+  const dir = found.find((c) => c.endsWith('.json') || existsSync(join(c, 'assignment.json'))) ?? found[0];
   if (!dir) throw new Error(`assignment "${ref}" not found (looked for ${candidates.map((c) => resolve(c)).join(' and ')})`);
   const specPath = dir.endsWith('.json') ? dir : join(dir, 'assignment.json');
   const spec = check<AssignmentSpec>(byId('assignment'), readJson(specPath), specPath);

@@ -45,6 +45,10 @@ export interface PreparedTask {
   render?(outputs: unknown, dir: string): string[];
   /** Computes every metric the rubric may name, from validated outputs. */
   score(outputs: unknown, verified?: VerifyResult): Record<string, number>;
+  /** Per metric, one sentence saying why its value is what it is and what to do; judge shows it when that item fails. */
+  hints?(outputs: unknown, metrics: Record<string, number>, verified?: VerifyResult): Record<string, string>;
+  /** Set when check mode measures on other data than the rubric titles name (held-back training images, not the test set): what it measures on. */
+  checkMeasuredOn?: string;
 }
 
 export interface VerifyResult {
@@ -67,6 +71,8 @@ export interface Progress {
   epochs?: number;
   /** What `epoch` counts (default: training epochs). */
   unit?: 'epoch' | 'octave';
+  /** Which model.fit / fitDataset call the epoch belongs to (1 = the first of the run). */
+  call?: number;
   logs?: Record<string, number>;
 }
 

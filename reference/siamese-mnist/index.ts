@@ -76,7 +76,9 @@ export async function train({ images, labels }: TrainData, ctx: TrainContext): P
   const byDigit: number[][] = Array.from({ length: 10 }, () => []);
   lab.forEach((d: number, i: number) => byDigit[d]!.push(i));
   const rand = rng(ctx.seed);
-  const t0 = Date.now();
+  // The time limit counts CPU time, so the budget does too: a loaded grading machine does not cut training short.
+  const cpuSec = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
+  const t0 = Date.now(), c0 = cpuSec();
   for (let step = 0; step < STEPS; step++) {
     const { a, b, y } = makeBatch(byDigit, PAIRS_PER_BATCH, rand, step);
     const loss = optimizer.minimize(() => {
@@ -94,8 +96,8 @@ export async function train({ images, labels }: TrainData, ctx: TrainContext): P
       console.log(`step ${step + 1}/${STEPS} loss ${l!.toFixed(4)} ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     }
     loss?.dispose();
-    if ((Date.now() - t0) / 1000 > budgetSec(ctx.timeLimitSec)) {
-      console.log(`stopping at step ${step + 1}: training budget of ${budgetSec(ctx.timeLimitSec).toFixed(0)} s used`);
+    if (cpuSec() - c0 > budgetSec(ctx.timeLimitSec)) {
+      console.log(`stopping at step ${step + 1}: training budget of ${budgetSec(ctx.timeLimitSec).toFixed(0)} s of CPU time used`);
       break;
     }
   }

@@ -18,7 +18,7 @@ export function sandboxLeftovers(cacheDir: string, graderPid: number): Leftovers
     } catch { /* gone */ }
   }
   const iso = detectIsolation();
-  const cgroups = [iso.cgroupParents?.memory, iso.cgroupParents?.pids].filter((d): d is string => !!d)
+  const cgroups = [iso.cgroupParents?.memory, iso.cgroupParents?.pids, iso.cgroupParents?.cpuacct].filter((d): d is string => !!d)
     .flatMap((d) => list(d).filter((n) => n.startsWith(`dlgrade-${graderPid}.`)).map((n) => join(d, n)));
   const jobFolders = list(join(cacheDir, 'jobs'));
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(cacheDir + '/'));

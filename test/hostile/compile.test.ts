@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { detectIsolation } from '../../grader/sandbox/capabilities.ts';
 import { CompileError, compileSubmission, entryOf, MAX_SOURCE_BYTES, MAX_SOURCE_FILES, type CompileOptions } from '../../grader/sandbox/compile.ts';
 import { TF_GLOBAL } from '../../grader/sandbox/child/tf-global.ts';
-import { tempDir, writeSubmission } from '../helpers/fixtures.ts';
+import { tfvisWarning } from '../../grader/sandbox/shims/tf-packages.ts';
+import { REPO_ROOT } from '../../grader/spec/load.ts';
+import { tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from '../helpers/fixtures.ts';
 
 const root = tempDir('dlgrade-compile-');
 const cacheRoot = join(root, 'cache');
@@ -287,6 +289,192 @@ test('errors and stack frames name the student\'s own files', async () => {
   } catch (e) {
     assert.match((e as Error).stack!, new RegExp(`${j.src}/lib/boom\\.ts:2:\\d+`));
   }
+});
+
+test('a syntax error in a helper file names that file and line, relative to the submission', async () => {
+  const msg = await refused({ 'index.ts': `import { f } from './lib/helper';\nexport const train = () => f();\n`, 'lib/helper.ts': `export function f() {\n  return [1, 2;\n}\n` }, /\n    lib\/helper\.ts:2:\d+:/);
+  assert.not.ok(/\/src\/|dlgrade-src|\.dlgrade-cache/.test(msg), msg);
+});
+
+// --- @tensorflow packages ----------------------------------------------------------------
+
+test('tfjs-vis: fitCallbacks, show, render and visor draw nothing; metrics are computed; one warning names the file', async () => {
+  (globalThis as Record<symbol, unknown>)[TF_GLOBAL] = { version: 'stub-tf', data: { array: (xs: unknown[]) => ({ kind: 'dataset', xs }) } };
+  const j = job({
+    'index.ts': [
+      `import * as tf from '@tensorflow/tfjs';`,
+      `import { run } from './lib/charts';`,
+      `export async function train() { return { v: (tf as unknown as { version: string }).version, charts: await run() }; }`,
+    ].join('\n'),
+    'lib/charts.ts': [
+      `import * as tfvis from '@tensorflow/tfjs-vis';`,
+      `import { show } from '@tensorflow/tfjs-vis';`,
+      `import * as tfd from '@tensorflow/tfjs-data';`,
+      `import '@tensorflow/tfjs-backend-wasm';`,
+      `import { setWasmPaths, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';`,
+      `import '@tensorflow/tfjs-backend-webgl';`,
+      `export async function run() {`,
+      `  setWasmPaths('https://cdn.example/'); setThreadsCount(4);`,
+      `  const surface = tfvis.visor().surface({ name: 'Loss', tab: 'Training' });`,
+      `  surface.drawArea.appendChild({});`,
+      `  tfvis.visor().toggle(); tfvis.visor().open();`,
+      `  const defaults = show.fitCallbacks(surface, ['loss']);`,
+      `  const some = tfvis.show.fitCallbacks({ name: 'x' }, ['loss'], { callbacks: ['onEpochEnd', 'onTrainEnd'] });`,
+      `  await defaults.onEpochEnd(0, { loss: 1 }); await defaults.onBatchEnd(0, { loss: 1 });`,
+      `  await tfvis.show.modelSummary({ name: 'm' }, {}); await tfvis.show.history({ name: 'h' }, {}, ['loss']);`,
+      `  await tfvis.render.linechart({ name: 'l' }, { values: [] }); await tfvis.render.scatterplot({ name: 's' }, { values: [] });`,
+      `  const labels = { rank: 1, data: async () => Float32Array.from([0, 1, 1, 2, 2, 2]) };`,
+      `  const preds = [0, 1, 2, 2, 2, 0];`,
+      `  return {`,
+      `    keys: [Object.keys(defaults).sort(), Object.keys(some).sort()],`,
+      `    accuracy: await tfvis.metrics.accuracy(labels, preds),`,
+      `    confusion: await tfvis.metrics.confusionMatrix(labels, preds),`,
+      `    perClass: await tfvis.metrics.perClassAccuracy(labels, preds, 4),`,
+      `    data: tfd.array([1, 2]),`,
+      `  };`,
+      `}`,
+    ].join('\n'),
+  });
+  const { warnings } = await compileSubmission(entryOf(j.src), j.src, j.out);
+  assert.equal(warnings, ['lib/charts.ts imports @tensorflow/tfjs-vis: tfjs-vis draws nothing in the grader (no display), so its charts, visor and fitCallbacks do nothing here, while tfvis.metrics are computed as usual.']);
+  const exports = requireHere(j.out) as { train: () => Promise<unknown> };
+  assert.equal(await exports.train(), {
+    v: 'stub-tf',
+    charts: {
+      keys: [['onBatchEnd', 'onEpochEnd'], ['onEpochEnd', 'onTrainEnd']],
+      accuracy: 4 / 6,
+      confusion: [[1, 0, 0], [0, 1, 1], [1, 0, 2]],
+      perClass: [{ accuracy: 1, count: 1 }, { accuracy: 0.5, count: 2 }, { accuracy: 2 / 3, count: 3 }, { accuracy: 0, count: 0 }],
+      data: { kind: 'dataset', xs: [1, 2] },
+    },
+  });
+  const map = JSON.parse(Buffer.from(/base64,([^\n]+)\n$/.exec(readFileSync(j.out, 'utf8'))![1]!, 'base64').toString()) as { sources: string[] };
+  assert.ok(map.sources.includes('dlgrade:tfjs-vis') && map.sources.includes('dlgrade:tf'), map.sources.join(', '));
+  // Without tfjs-vis, no warning.
+  const k = job({ 'index.ts': `${TF}export async function train() {}\n${PIXEL}\n` });
+  assert.equal((await compileSubmission(entryOf(k.src), k.src, k.out)).warnings, []);
+});
+
+test('an @tensorflow package the grader does not provide → refused, listing what may be imported', async () => {
+  await refused({ 'index.ts': `import * as automl from '@tensorflow/tfjs-automl';\nexport const train = () => automl;\n` },
+    /cannot import "@tensorflow\/tfjs-automl": the grader provides only these @tensorflow packages: tfjs, tfjs-core, tfjs-layers, tfjs-converter, tfjs-node, tfjs-node-gpu, tfjs-data, tfjs-backend-cpu, tfjs-backend-wasm, tfjs-backend-webgl, tfjs-vis/);
+  await refused({ 'index.ts': `import { x } from '@tensorflow/tfjs-core/dist/ops/ops';\nexport const train = () => x;\n` }, /cannot import "@tensorflow\/tfjs-core\/dist\/ops\/ops": the grader provides only these @tensorflow packages/);
+});
+
+test('tsconfig.json "paths" for @tensorflow packages (as dlgrade init writes, absolute) are never used, not refused', async () => {
+  (globalThis as Record<symbol, unknown>)[TF_GLOBAL] = { version: 'stub-tf' };
+  const dts = join(root, 'elsewhere', 'node_modules', '@tensorflow', 'tfjs', 'dist', 'index.d.ts');
+  const { exports } = await compiled({
+    'index.ts': `import * as tf from '@tensorflow/tfjs-node';\nexport async function train() { return (tf as unknown as { version: string }).version; }\n`,
+    'tsconfig.json': JSON.stringify({ compilerOptions: { strict: true, paths: { '@tensorflow/tfjs': [dts], '@tensorflow/tfjs-node': [dts], '@tensorflow/*': [LABELS] } } }),
+  });
+  assert.is(await (exports.train as () => Promise<string>)(), 'stub-tf');
+  await refused({ // any other package's "paths" still may not leave the folder
+    'index.ts': `import labels from 'tfjs-labels';\nexport const train = () => labels;\n`,
+    'tsconfig.json': JSON.stringify({ compilerOptions: { paths: { '@tensorflow/tfjs': [dts], 'tfjs-labels': [LABELS] } } }),
+  }, /tsconfig\.json: "paths" maps "tfjs-labels" to ".*", outside the submission's folder/);
+});
+
+// --- type check (dlgrade check) ------------------------------------------------------------
+
+/** Compiles with a type check; the bundle is always written. */
+async function typeWarnings(files: Record<string, string>, options: CompileOptions = {}): Promise<string[]> {
+  const j = job(files);
+  const { warnings } = await compileSubmission(entryOf(j.src), j.src, j.out, { typeCheck: true, ...options });
+  assert.ok(existsSync(j.out), 'the bundle is written');
+  for (const w of warnings) assert.not.ok(/\/jobs\/|dlgrade-submission|node_modules|\/work\//.test(w), `internal path in: ${w}`);
+  return warnings;
+}
+
+test('type check: errors in the entry and in helpers, file:line, at most 10, only when asked', async () => {
+  const files = {
+    'index.ts': `${TF}import { count } from './lib/count';\nexport async function train({ images }: { images: tf.Tensor4D }) {\n  const n: string = images.shape[0];\n  return count(n);\n}\n${PIXEL}\n`,
+    'lib/count.ts': `export function count(n: number): number {\n  return n.toUpperCase();\n}\n`,
+  };
+  const warnings = await typeWarnings(files);
+  assert.equal(warnings, [
+    `index.ts:4: Type 'number' is not assignable to type 'string'. (types are not checked when grading)`,
+    `index.ts:5: Argument of type 'string' is not assignable to parameter of type 'number'. (types are not checked when grading)`,
+    `lib/count.ts:2: Property 'toUpperCase' does not exist on type 'number'. (types are not checked when grading)`,
+  ]);
+  const j = job(files); // grading: no type check, no warnings
+  assert.equal((await compileSubmission(entryOf(j.src), j.src, j.out)).warnings, []);
+  const many = await typeWarnings({ 'index.ts': Array.from({ length: 14 }, (_, i) => `export const v${i}: string = ${i};`).join('\n') + '\n' });
+  assert.is(many.length, 11);
+  assert.is(many[0], `index.ts:1: Type 'number' is not assignable to type 'string'. (types are not checked when grading)`);
+  assert.is(many[10], '…and 4 more type errors (types are not checked when grading)');
+});
+
+test('type check: honest code has no type errors (chained ops, tfjs-node, tfjs-vis, Node built-ins, require, JSON, a type-only import)', async () => {
+  const warnings = await typeWarnings({
+    'index.ts': [
+      `import * as tf from '@tensorflow/tfjs-node';`,
+      `import * as tfvis from '@tensorflow/tfjs-vis';`,
+      `import { readFileSync } from 'node:fs';`,
+      `import * as path from 'path';`,
+      `import type { Shape } from './types';`,
+      `import config from './config.json';`,
+      `const helper = require('./helper.js');`,
+      `export async function train(data, ctx) {`,
+      `  const images: tf.Tensor4D = data.images;`,
+      `  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: config.units })] });`,
+      `  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });`,
+      `  const s: Shape = images.shape;`,
+      `  const y = tf.oneHot(tf.tensor1d([1, 2], 'int32'), 10);`,
+      `  await model.fit(images.slice([0, 0, 0, 0], [2, 28, 28, 1]), y, { epochs: 1, callbacks: tfvis.show.fitCallbacks({ name: 'l' }, ['loss']) });`,
+      `  console.log(s, path.join('a', 'b'), typeof readFileSync, helper.x, process.memoryUsage().rss, Buffer.from('x'));`,
+      `  return model;`,
+      `}`,
+      `export async function distance(model: tf.LayersModel, a: tf.Tensor4D, b: tf.Tensor4D) {`,
+      `  return tf.tidy(() => (model.predict(a) as tf.Tensor).sub(model.predict(b) as tf.Tensor).square().sum(1).sqrt());`,
+      `}`,
+    ].join('\n'),
+    'types.ts': 'export type Shape = number[];\n',
+    'config.json': '{ "units": 8 }',
+    'helper.js': 'exports.x = 1;\n',
+  });
+  assert.equal(warnings, [tfvisWarning('index.ts')], 'no type error, only the tfjs-vis warning');
+});
+
+test('type check: strictness follows the submission\'s tsconfig.json', async () => {
+  const index = `export function scale(x) { return x * 2; }\nexport const n: number = [1, 2].find((v) => v > 1);\n`;
+  assert.equal(await typeWarnings({ 'index.ts': index }), [], 'TypeScript\'s defaults: not strict');
+  const strict = await typeWarnings({ 'index.ts': index, 'tsconfig.json': '{ "compilerOptions": { "strict": true, /* as tsc --init */ } }' });
+  assert.equal(strict.map((w) => w.split(':').slice(0, 2).join(':')), ['index.ts:1', 'index.ts:2']);
+  assert.match(strict[0]!, /Parameter 'x' implicitly has an 'any' type/);
+  assert.match(strict[1]!, /'number \| undefined' is not assignable to type 'number'/);
+});
+
+test('type check: a type-level blow-up or a checker out of memory costs only a warning, never the compile', async () => {
+  const bomb = [
+    'type T25 = [' + Array(25).fill('0').join(', ') + '];',
+    'type Bomb<N extends unknown[], S> = N extends [unknown, ...infer R] ? { l: Bomb<R, [S, 0]>; r: Bomb<R, [S, 1]> } : S;',
+    'type Walk<T> = T extends { l: infer L; r: infer R } ? Walk<L> | Walk<R> : T;',
+    ...Array.from({ length: 6 }, (_, i) => `export const v${i}: Walk<Bomb<T25, ${i}>> = 0 as any as Walk<Bomb<T25, 'x${i}'>>;`),
+    'export function train() { return 1; }',
+  ].join('\n');
+  const t0 = performance.now();
+  const hung = await typeWarnings({ 'index.ts': bomb }, { timeLimitMs: 8000 });
+  assert.equal(hung.length, 1);
+  assert.match(hung[0]!, /^types were not checked: the type checker ran out of (time \(limit 8 s\)|memory|stack)[^;]*; the submission is graded as usual$/);
+  assert.ok(performance.now() - t0 < 15_000);
+  const starved = await typeWarnings({ 'index.ts': `${TF}export async function train() {}\n${PIXEL}\n` }, { memoryLimitBytes: 80 * 1024 * 1024 });
+  assert.equal(starved, ['types were not checked: the type checker ran out of memory (limit 80 MiB); the submission is graded as usual']);
+  // A compile error is still the compile's, type check or not.
+  await refused({ 'index.ts': 'export async function train( {\n' }, /Expected identifier but found end of file/, { options: { typeCheck: true } });
+});
+
+test('dlgrade check shows the type errors of the student fixture as warnings; its grade (the class test) does not', async () => {
+  const dir = join(root, 'cli-check');
+  const dataDir = writeTinyMnist(join(dir, 'idx'));
+  const assignment = tinySiameseAssignment(dir);
+  const fixture = join(REPO_ROOT, 'test/student/submissions/compile-type-error.ts');
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'grader/cli/main.ts'), 'check', assignment, fixture,
+    '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--data-dir', dataDir, '--json', join(dir, 'summary.json'), '-q'], { encoding: 'utf8', cwd: dir });
+  assert.is(r.status, 0, r.stderr);
+  const [result] = (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { results: Array<{ verdict: string; warnings?: string[] }> }).results;
+  assert.is(result!.verdict, 'PASS');
+  assert.equal(result!.warnings, [`compile-type-error.ts:6: Type 'number' is not assignable to type 'string'. (types are not checked when grading)`]);
 });
 
 test('a single-file submission sees nothing beside it', async () => {

@@ -148,7 +148,7 @@ test('command-line paths: a FIFO is a usage error at once; a huge file is refuse
   assert.match(h.subs![0]!.refused ?? '', /^huge\.ts is 3\.0 GiB/);
   assert.match(discover(join(root, 'missing')).error ?? '', /missing: no such file or folder/);
   writeFileSync(join(root, 'notes.txt'), 'x');
-  assert.match(discover(join(root, 'notes.txt')).error ?? '', /not a submission \(expected \.ts or \.js\)/);
+  assert.match(discover(join(root, 'notes.txt')).error ?? '', /not a submission \(expected a \.ts or \.js file, or a folder with index\.ts\)/);
 });
 
 test('names: not UTF-8 is refused (never dropped); names that map to one id both keep a result', () => {
@@ -168,6 +168,38 @@ test('names: not UTF-8 is refused (never dropped); names that map to one id both
   assert.ok(ids.includes('honest'));
   assert.is(new Set(ids).size, ids.length, 'ids are distinct');
   assert.is(ids.filter((i) => i.startsWith('j_zef-')).length, 2, ids.join(','));
+});
+
+test('a folder is one submission: without an entry file it says what it found and what to name the entry', () => {
+  const base = tempDir();
+  // As tfjs-examples/mnist-node is laid out before renaming: no index.*, files that require one another.
+  const mnistNode = join(base, 'mnist-node');
+  writeSubmission(mnistNode, 'train.js', "const model = require('./model');\nexports.train = async () => model;\n");
+  writeSubmission(mnistNode, 'model.js', 'module.exports = {};\n');
+  const alone = discover(mnistNode).subs!;
+  assert.is(alone.length, 1, 'one submission, not one per file');
+  assert.match(alone[0]!.refused ?? '', /^mnist-node has no entry file \(found model\.js, train\.js\); a folder is one submission: rename .* to index\.ts, or index\.js \(accepted entry names: index\.ts, index\.mts/);
+  // check: a folder is one submission even when its files do not import one another.
+  const two = join(base, 'two');
+  writeSubmission(two, 'a.ts', HONEST);
+  writeSubmission(two, 'b.ts', HONEST);
+  assert.is(discover(two).subs!.length, 2, 'grade: a folder of independent files is a class');
+  const code = `import { discoverSubmissions } from ${JSON.stringify(DISCOVER)};
+process.stdout.write(JSON.stringify(discoverSubmissions([${JSON.stringify(two)}], { single: true })));`;
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code], { encoding: 'utf8' });
+  const single = JSON.parse(r.stdout) as Submission[];
+  assert.is(single.length, 1, r.stderr);
+  assert.match(single[0]!.refused ?? '', /two has no entry file \(found a\.ts, b\.ts\)/);
+  // A class: a student's folder without an entry file gets a result saying why (it used to be skipped).
+  const cls = join(base, 'cls');
+  writeSubmission(join(cls, 'carol'), 'model.ts', 'export const m = 1;\n');
+  writeSubmission(join(cls, 'dave'), 'index.ts', HONEST);
+  mkdirSync(join(cls, 'erin', 'data'), { recursive: true });
+  const subs = byId(discover(cls).subs!);
+  assert.equal([...subs.keys()].sort(), ['carol', 'dave', 'erin']);
+  assert.is(subs.get('dave')!.refused, undefined);
+  assert.match(subs.get('carol')!.refused ?? '', /carol has no entry file \(found model\.ts\)/);
+  assert.match(subs.get('erin')!.refused ?? '', /erin has no entry file and no \.ts or \.js files/);
 });
 
 test.run();

@@ -15,6 +15,7 @@ import { discoverSubmissions } from '../../grader/grade/discover.ts';
 import { quietReporter } from '../../grader/report/console.ts';
 import { detectIsolation } from '../../grader/sandbox/capabilities.ts';
 import { buildRunner } from '../../grader/sandbox/compile.ts';
+import { OutputTail } from '../../grader/sandbox/output-tail.ts';
 import { loadAssignment, REPO_ROOT } from '../../grader/spec/load.ts';
 import { tempDir, testSecret, tinySiameseAssignment, writeSubmission, writeTinyMnist } from '../helpers/fixtures.ts';
 
@@ -134,6 +135,77 @@ test('a 10-million-line error message becomes a short, truncated reason', () => 
 test('number-like batch sizes are checked as numbers', () => {
   assert.match(verdict('runtime-batch-number').reason!, /batch size 4096 exceeds/);
   assert.match(verdict('runtime-batch-string').reason!, /batch size 4096 exceeds/);
+});
+
+// Run on their own, under a short time limit (a loop that trains until time runs out).
+const FIT_LOOP = `import * as tf from '@tensorflow/tfjs';
+export async function train() {
+  const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 1 })] });
+  m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+  const x = tf.randomNormal([64, 4]), y = tf.randomNormal([64, 1]);
+  while (true) await m.fit(x, y, { epochs: 1 });
+}
+export async function distance(_m, a, b) { return tf.tidy(() => a.sub(b).square().sum([1, 2, 3]).sqrt()); }
+`;
+// Goes around the backend guard: through the Engine prototype, then by writing the engine's fields.
+const BACKEND_AROUND = `import * as tf from '@tensorflow/tfjs';
+export async function train() {
+  const engine = tf.engine();
+  await Object.getPrototypeOf(engine).setBackend.call(engine, 'cpu');
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', () => null, 99);
+  if (tf.getBackend() !== 'wasm') throw new Error('the guard let setBackend through: ' + tf.getBackend());
+  engine.backendName = 'cpu';
+  engine.backendInstance = tf.findBackend('cpu');
+}
+export async function distance(_m, a, b) {
+  const x = a.dataSync(), y = b.dataSync(), n = a.shape[0], per = x.length / n, out = [];
+  for (let i = 0; i < n; i++) { let s = 0; for (let j = 0; j < per; j++) s += (x[i * per + j] - y[i * per + j]) ** 2; out.push(Math.sqrt(s)); }
+  return out;
+}
+`;
+
+test('a loop of fit calls that runs out of time says which fit call it was in', async () => {
+  const dir = join(root, 'loop-subs');
+  const summary = await runBatch({
+    assignment, submissions: discoverSubmissions([writeSubmission(dir, 'fit-loop.ts', FIT_LOOP)]), mode: 'grade', secret: testSecret(), outDir: join(root, 'out-loop'),
+    concurrency: 1, limits: { timeLimitSec: 6, memoryLimitMiB: 768, maxBatchSize: 64, maxSourceKiB: 1024 }, cacheRoot, dataDir, backend: 'wasm', allowNative: false,
+    isolation: detectIsolation(), resume: false, reporter: quietReporter(),
+  });
+  const r = summary.results[0]!;
+  assert.is(r.verdict, 'TIME_LIMIT', r.reason);
+  const m = /reached in fit call (\d+), at epoch 1 of 1 \(last loss [\d.e-]+\)/.exec(r.reason ?? '');
+  assert.ok(m, r.reason);
+  assert.ok(Number(m![1]) > 2, r.reason);
+});
+
+test('a submission that moves TF.js off the grader\'s backend is warned: ignored calls, and the backend it was on at the end', async () => {
+  const dir = join(root, 'backend-subs');
+  const summary = await runBatch({
+    assignment, submissions: discoverSubmissions([writeSubmission(dir, 'backend-around.ts', BACKEND_AROUND)]), mode: 'grade', secret: testSecret(), outDir: join(root, 'out-backend'),
+    concurrency: 1, limits: { timeLimitSec: 20, memoryLimitMiB: 768, maxBatchSize: 64, maxSourceKiB: 1024 }, cacheRoot, dataDir, backend: 'wasm', allowNative: false,
+    isolation: detectIsolation(), resume: false, reporter: quietReporter(),
+  });
+  const r = summary.results[0]!;
+  assert.is(r.verdict, 'PASS', r.reason);
+  assert.is(r.environment.backend?.name, 'wasm');
+  const w = r.warnings ?? [];
+  assert.ok(w.includes("tf.setBackend('cpu') was ignored: the grader runs every submission on wasm"), w.join('\n'));
+  assert.ok(w.includes("tf.removeBackend('wasm') was ignored: the grader runs every submission on wasm"), w.join('\n'));
+  assert.ok(w.includes("tf.registerBackend('wasm') was ignored: the grader runs every submission on wasm"), w.join('\n'));
+  assert.ok(w.some((x) => /^TF\.js was on 'cpu'.*, not wasm, when the submission finished/.test(x)), w.join('\n'));
+});
+
+test('the output tail leaves out the jail tools\' own lines (kept apart for the grader)', () => {
+  const tail = new OutputTail();
+  tail.push(Buffer.from('epoch 1 loss 0.3\nunshare: sigprocmask unblock failed\nsetpriv: cannot set'));
+  tail.push(Buffer.from(' groups\nbwrap: Can\'t mount proc on /newroot/proc: Operation not permitted\n'));
+  tail.push(Buffer.from('timeout: the monitored command dumped core\nsh: 1: cannot create /sys/fs/cgroup/x: Permission denied\nmy timeout: 30 s\nsh is a shell\n'));
+  assert.equal(tail.lines(), ['epoch 1 loss 0.3', 'my timeout: 30 s', 'sh is a shell']);
+  assert.equal(tail.jailLines(), [
+    'unshare: sigprocmask unblock failed', 'setpriv: cannot set groups', "bwrap: Can't mount proc on /newroot/proc: Operation not permitted",
+    'timeout: the monitored command dumped core', 'sh: 1: cannot create /sys/fs/cgroup/x: Permission denied',
+  ]);
 });
 
 test('the runner is one strict-mode bundle and refuses to run without its key', async () => {

@@ -8,6 +8,7 @@
 // All of this runs in the submission's own realm: what it observes or refuses
 // is an integrity signal, not proof (README, "What the grader trusts").
 import { ContractError, type Progress } from "../../tasks/types.ts";
+import { captureSite, noteSite, siteSuffix, studentError } from './call-site.ts';
 
 type Tf = typeof import('@tensorflow/tfjs');
 
@@ -37,6 +38,29 @@ const saves: SaveRecord[] = [];
 let epochEnds = 0;
 /** Set while the callbacks' onEpochEnd run, between the grader's first and last callback. */
 let inEpochEnd: number | undefined;
+
+/** A model.fit / fitDataset call that has not settled yet, where the submission made it, and its number (1 = the first). */
+export interface RunningFit { call: 'model.fit' | 'model.fitDataset'; site: object; seq: number; done: boolean }
+const running: RunningFit[] = [];
+let runningCount = 0;
+/** model.fit and fitDataset calls so far: progress says which one an epoch belongs to. */
+let fitCalls = 0;
+
+/** How many model.fit / fitDataset calls were made so far. */
+export function fitsStarted(): number {
+  return fitCalls;
+}
+
+/**
+ * The earliest model.fit / fitDataset call still running among those started
+ * after the first `since` calls (a task's epoch-end step may call the submission
+ * while an earlier fit is running: that one is not the callee's).
+ */
+export function runningFit(since = 0): RunningFit | undefined {
+  if (runningCount === 0) return undefined;
+  for (let i = 0; i < running.length; i++) if (!running[i]!.done && running[i]!.seq > since) return running[i];
+  return undefined;
+}
 
 /** Installs (or with no argument removes) the task's epoch-end step. */
 export function setEpochEndListener(fn?: EpochEndListener): void {
@@ -70,6 +94,17 @@ export function installFitHooks(tf: Tf, maxBatchSize: number, progress: (p: Prog
   const Tensor = tf.Tensor;
   const strSlice = String.prototype.slice, startsWith = String.prototype.startsWith;
   const push = Array.prototype.push;
+  const promiseThen = Promise.prototype.then;
+  /** p.then(onSettled, onSettled) with the then captured now (a submission may patch Promise.prototype.then). */
+  const whenSettled = (p: unknown, onSettled: (v?: unknown) => void, onRejected = onSettled): boolean => {
+    if (!p || typeof (p as { then?: unknown }).then !== 'function') return false;
+    try {
+      apply(promiseThen, p, [onSettled, onRejected]);
+    } catch { // not a native promise
+      (p as Promise<unknown>).then(onSettled, onRejected);
+    }
+    return true;
+  };
   const wrapped = new WeakSet<object>();
   const addWrapped = WeakSet.prototype.add, hasWrapped = WeakSet.prototype.has;
   const proto = tf.LayersModel.prototype as unknown as Record<string, (...args: any[]) => any>;
@@ -78,12 +113,14 @@ export function installFitHooks(tf: Tf, maxBatchSize: number, progress: (p: Prog
    * converted once, checked, and that number is what TF.js gets, so a
    * valueOf that answers differently the second time changes nothing.
    */
-  const checkBatch = (bs: unknown, where: string): number => {
+  const checkBatch = (bs: unknown, where: string, site?: object): number => {
     const n = toNumber(bs);
     if (!isFinite(n) || n > maxBatchSize) {
-      const e = new BatchSizeError(isFinite(n)
-        ? `${where}: batch size ${n} exceeds this assignment's limit of ${maxBatchSize}`
-        : `${where}: batch size ${typeof bs === 'string' ? JSON.stringify(bs.slice(0, 40)) : String(n)} is not a finite number (the limit is ${maxBatchSize})`);
+      // Named by the student's own call (their model.fit, dataset.batch…), not TF.js' frames.
+      const at = siteSuffix(site ?? captureSite());
+      const e = studentError(new BatchSizeError(isFinite(n)
+        ? `${where}: batch size ${n} exceeds this assignment's limit of ${maxBatchSize}${at}`
+        : `${where}: batch size ${typeof bs === 'string' ? JSON.stringify(bs.slice(0, 40)) : String(n)} is not a finite number (the limit is ${maxBatchSize})${at}`), { noFrames: true });
       refusal ??= e;
       throw e;
     }
@@ -92,85 +129,102 @@ export function installFitHooks(tf: Tf, maxBatchSize: number, progress: (p: Prog
   const refuseIfAsked = (call: TrainingCall) => {
     if (trainingRefusal) throw trainingRefusal(call);
   };
-  /** Which training call is running, for messages (not re-entrant: the latest one). */
+  /** Which training call is running, and where the submission made it, for messages (not re-entrant: the latest one). */
   let active: 'model.fit' | 'model.fitDataset' | 'model.trainOnBatch' | undefined;
+  let activeSite: object | undefined;
   let fitDatasets = 0;
-  const during = <T>(call: NonNullable<typeof active>, run: () => T): T => {
-    const before = active;
+  const during = <T>(call: NonNullable<typeof active>, site: object, run: () => T): T => {
+    const before = active, beforeSite = activeSite;
     active = call;
+    activeSite = site;
     let out: T;
     try {
       out = run();
     } catch (e) {
       active = before;
+      activeSite = beforeSite;
       throw e;
     }
-    const done = () => { active = before; };
-    if (out && typeof (out as { then?: unknown }).then === 'function') (out as unknown as Promise<unknown>).then(done, done);
-    else done();
+    const done = () => { active = before; activeSite = beforeSite; };
+    if (!whenSettled(out, done)) done();
     return out;
+  };
+  /** Notes a fit/fitDataset as running until its promise settles (the runner checks none is left when the submission returns). */
+  const track = (call: RunningFit['call'], site: object, seq: number, p: unknown) => {
+    const entry: RunningFit = { call, site, seq, done: false };
+    const done = () => {
+      if (entry.done) return;
+      entry.done = true;
+      if (--runningCount === 0) running.length = 0;
+    };
+    apply(push, running, [entry]);
+    runningCount++;
+    if (!whenSettled(p, done)) done();
+    return p;
   };
 
   // Epoch ends: the first callback marks the moment, the grader's own last one ends it.
   const marker = () => ({
     onEpochEnd: () => { inEpochEnd = ++epochEnds; },
   });
-  const observer = (epochs: unknown, model: LayersModel) => ({
+  const observer = (epochs: unknown, model: LayersModel, call: number) => ({
     onEpochEnd: async (epoch: number, logs?: Record<string, unknown>) => {
       inEpochEnd = undefined;
       const numeric = numericLogs(logs);
-      progress({ phase: 'train', epoch: epoch + 1, epochs: typeof epochs === 'number' ? epochs : undefined, logs: numeric });
+      progress({ phase: 'train', epoch: epoch + 1, epochs: typeof epochs === 'number' ? epochs : undefined, call, logs: numeric });
       if (epochEndListener) await epochEndListener(model, numeric);
     },
   });
   // tfjs accepts either callback objects or plain {onEpochEnd…} configs, but not a mix:
   // normalise everything to callback objects before adding ours.
   const asCallback = (cb: any) => (typeof cb?.setParams === 'function' ? cb : new CustomCallback(cb));
-  const withObserver = (args: Record<string, any> | undefined, model: LayersModel) => {
+  const withObserver = (args: Record<string, any> | undefined, model: LayersModel, call: number) => {
     const cbs = args?.callbacks;
     const list = cbs === undefined || cbs === null ? [] : isArray(cbs) ? [...cbs] : [cbs];
-    return { ...args, callbacks: [new CustomCallback(marker(), 'never'), ...list.map(asCallback), asCallback(observer(args?.epochs ?? 1, model))] };
+    return { ...args, callbacks: [new CustomCallback(marker(), 'never'), ...list.map(asCallback), asCallback(observer(args?.epochs ?? 1, model, call))] };
   };
   /** A fit that ends (or fails) inside a callback leaves no epoch-end moment behind. */
   const settle = (p: unknown) => {
     const clear = () => { inEpochEnd = undefined; };
-    if (p && typeof (p as { then?: unknown }).then === 'function') (p as Promise<unknown>).then(clear, clear);
+    whenSettled(p, clear);
     return p;
   };
 
   const fit = proto.fit!;
   proto.fit = function (this: LayersModel, x: unknown, y: unknown, args?: Record<string, any>) {
     refuseIfAsked('model.fit');
-    const config: Record<string, unknown> = withObserver(args, this); // reads args' getters once
+    const site = captureSite(), seq = ++fitCalls;
+    const config: Record<string, unknown> = withObserver(args, this, seq); // reads args' getters once
     const bs = hasOwn(config, 'batchSize') ? config.batchSize : undefined;
     // An own data property: no getter (on args or a prototype) can answer tfjs differently later.
-    defineProperty(config, 'batchSize', { value: checkBatch(bs ?? 32, 'model.fit'), enumerable: true, writable: true, configurable: true }); // 32: tfjs' default
-    return settle(during('model.fit', () => apply(fit, this, [x, y, config])));
+    defineProperty(config, 'batchSize', { value: checkBatch(bs ?? 32, 'model.fit', site), enumerable: true, writable: true, configurable: true }); // 32: tfjs' default
+    return track('model.fit', site, seq, settle(during('model.fit', site, () => apply(fit, this, [x, y, config]))));
   };
   const fitDataset = proto.fitDataset!;
   proto.fitDataset = function (this: LayersModel, ds: unknown, args?: Record<string, any>) {
     refuseIfAsked('model.fitDataset');
-    const config = withObserver(args, this);
+    const site = captureSite(), seq = ++fitCalls;
+    const config = withObserver(args, this, seq);
     fitDatasets++;
     let p: unknown;
     try {
-      p = during('model.fitDataset', () => apply(fitDataset, this, [ds, config]));
+      p = during('model.fitDataset', site, () => apply(fitDataset, this, [ds, config]));
     } catch (e) {
       fitDatasets--;
       throw e;
     }
     const done = () => { fitDatasets--; };
-    if (p && typeof (p as { then?: unknown }).then === 'function') (p as Promise<unknown>).then(done, done);
-    else done();
-    return settle(p);
+    if (!whenSettled(p, done)) done();
+    return track('model.fitDataset', site, seq, settle(p));
   };
   const trainOnBatch = proto.trainOnBatch!;
   proto.trainOnBatch = function (this: LayersModel, x: unknown, ...rest: unknown[]) {
     refuseIfAsked('model.trainOnBatch');
+    const site = captureSite();
     const first = isArray(x) ? x[0] : x && typeof x === 'object' && !('shape' in x) ? values(x)[0] : x;
     const rows = (first as { shape?: unknown[] } | undefined)?.shape?.[0];
-    if (rows !== undefined && rows !== null) checkBatch(rows, 'model.trainOnBatch');
-    return during('model.trainOnBatch', () => apply(trainOnBatch, this, [x, ...rest]));
+    if (rows !== undefined && rows !== null) checkBatch(rows, 'model.trainOnBatch', site);
+    return during('model.trainOnBatch', site, () => apply(trainOnBatch, this, [x, ...rest]));
   };
   // The Layers training step that fit, fitDataset and trainOnBatch all run: its first input's rows are the batch.
   const makeTrainFunction = proto.makeTrainFunction!;
@@ -179,7 +233,7 @@ export function installFitHooks(tf: Tf, maxBatchSize: number, progress: (p: Prog
     const step = apply(makeTrainFunction, this, a) as (data: unknown[]) => unknown;
     return function (this: unknown, data: unknown[]) {
       const rows = isArray(data) ? (data[0] as { shape?: unknown[] } | undefined)?.shape?.[0] : undefined;
-      if (rows !== undefined && rows !== null) checkBatch(rows, `${active ?? 'the training step'} (a batch it was given)`);
+      if (rows !== undefined && rows !== null) checkBatch(rows, `${active ?? 'the training step'} (a batch it was given)`, activeSite);
       return apply(step, this, [data]);
     };
   };
@@ -191,13 +245,18 @@ export function installFitHooks(tf: Tf, maxBatchSize: number, progress: (p: Prog
       if (typeof handlerOrUrl === 'string' && apply(startsWith, handlerOrUrl, ['file://'])) record.fileUrlPath = apply(strSlice, handlerOrUrl, [7]) as string;
       apply(push, saves, [record]);
     }
-    return apply(save, this, [handlerOrUrl, ...rest]);
+    // A failed save (a folder outside the writable one, say) fails inside TF.js' async steps: the
+    // student's line is the one calling save.
+    const site = captureSite();
+    const p = apply(save, this, [handlerOrUrl, ...rest]);
+    whenSettled(p, () => {}, (e) => noteSite(e, site));
+    return p;
   };
 
   const dsProto = tf.data.Dataset.prototype as unknown as Record<string, (...args: any[]) => any>;
   const batch = dsProto.batch!;
   dsProto.batch = function (this: unknown, size: unknown, ...rest: unknown[]) {
-    return apply(batch, this, [checkBatch(size, 'dataset.batch'), ...rest]);
+    return apply(batch, this, [checkBatch(size, 'dataset.batch', captureSite()), ...rest]);
   };
 
   /**

@@ -17,6 +17,7 @@ import type { KeyObject } from 'node:crypto';
 import { CHANNEL_FD, KEY_BYTES, KEY_FD, mac } from '../channel.ts';
 import type { BackendReport } from '../protocol.ts';
 import type { Progress } from '../../tasks/types.ts';
+import { noteOf, studentError, urlLoadSite } from './call-site.ts';
 
 // ---- Captured before anything untrusted runs ------------------------------------------------
 
@@ -37,6 +38,8 @@ const StringCtor = String;
 const ErrorCtor = Error, TypeErrorCtor = TypeError;
 const RangeErrorProto = RangeError.prototype;
 const atomicsWait = Atomics.wait, AtomicsObj = Atomics;
+const PromiseCtor = Promise, promiseReject = Promise.reject;
+const globalObject = globalThis;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 const proc = process;
 const exitProcess = process.exit;
@@ -154,7 +157,9 @@ function emit(json: string): void {
   if (done < total) writeAll(apply(bufferFrom, BufferCtor, [line, 'utf8']) as Buffer, total, done);
 }
 
-const MAX_MESSAGE = 4096, MAX_STACK = 8192, MAX_FRAMES = 8, MAX_LOG_KEYS = 32, MAX_LOG_KEY = 64;
+const MAX_MESSAGE = 4096, MAX_STACK = 8192, MAX_FRAMES = 8, MAX_LOG_KEYS = 32, MAX_LOG_KEY = 64, MAX_WARNINGS = 20;
+const warned: Record<string, true> = create(null);
+let warnedCount = 0;
 
 /**
  * A JSON string literal of `s`, cut to at most `max` characters, and further
@@ -184,9 +189,10 @@ export const channel = freeze({
     const phase = p.phase;
     if (phase !== 'load' && phase !== 'train' && phase !== 'predict') return;
     let out = `{"t":"progress","phase":"${phase}"`;
-    const epoch = count(p.epoch), epochs = count(p.epochs), unit = p.unit;
+    const epoch = count(p.epoch), epochs = count(p.epochs), call = count(p.call), unit = p.unit;
     if (epoch !== undefined) out += `,"epoch":${epoch}`;
     if (epochs !== undefined) out += `,"epochs":${epochs}`;
+    if (call !== undefined) out += `,"call":${call}`;
     if (unit === 'epoch' || unit === 'octave') out += `,"unit":"${unit}"`;
     const logs = p.logs;
     if (logs && typeof logs === 'object') {
@@ -220,8 +226,14 @@ export const channel = freeze({
     emit(`{"t":"result","outputs":${body}}`);
   },
 
-  /** A note for the student that does not change the verdict; `message` is the runner's own text. */
+  /**
+   * A note for the student that does not change the verdict; `message` is the runner's own text.
+   * Each distinct message is sent once, and at most MAX_WARNINGS of them (a loop may repeat the call behind one).
+   */
   warning(message: string): void {
+    if (warned[message] === true || warnedCount >= MAX_WARNINGS) return;
+    warned[message] = true;
+    warnedCount++;
     emit(`{"t":"warning","message":${str(message, 900)}}`);
   },
 
@@ -246,6 +258,7 @@ const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefine
 function describe(e: unknown, ownDir: string | undefined, runnerFile: string): { oom: boolean; message: string; stack: string } {
   const isObject = (typeof e === 'object' && e !== null) || typeof e === 'function';
   if (!isObject) return { oom: false, message: `Error: ${text(e)}`, stack: '' };
+  const note = noteOf(e); // the runner's own errors and the call sites it noted
   const err = e as Record<string, unknown>;
   const message = text(err.message);
   const name = slice(text(err.name) || 'Error', 0, 100);
@@ -254,10 +267,10 @@ function describe(e: unknown, ownDir: string | undefined, runnerFile: string): {
   const oom = apply(isPrototypeOf, RangeErrorProto, [e]) && message.length < 200 && matches(OOM, message);
   // Only the submission's own frames help a student; the runner's and Node's are noise. The
   // stack repeats the message (maybe millions of lines): read frames only after it, and few.
-  const stack = text(err.stack);
+  const stack = note?.noFrames ? '' : note?.site ? stackOfSite(note.site) : text(err.stack);
   let at = 0;
   const heads = [`${name}: `, `${name} [${code}]: `, '']; // indexed, not iterated: iterators are patchable
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 3 && !note?.site; i++) {
     const head = heads[i]!;
     if (startsWith(stack, head) && startsWith(slice(stack, head.length, head.length + message.length), message)) { at = head.length + message.length; break; }
   }
@@ -273,11 +286,50 @@ function describe(e: unknown, ownDir: string | undefined, runnerFile: string): {
     if (ownDir && indexOf(line, ownDir) >= 0) defineProperty(own, own.length, { value: line, enumerable: true, writable: true, configurable: true });
     else if (indexOf(line, runnerFile) < 0 && other.length < 3) defineProperty(other, other.length, { value: line, enumerable: true, writable: true, configurable: true });
   }
-  const frames = own.length ? own : other;
+  const shown = note?.plain ? message : explained(err, code, ownDir);
+  const frames = own.length || note || shown !== undefined ? own : other; // the runner's words: the student's frames or none
   let joined = '';
   for (let i = 0; i < frames.length; i++) joined += `${i ? '\n' : ''}${frames[i]}`;
   const withCode = code && indexOf(message, code) < 0 ? ` [${code}]` : '';
-  return { oom, message: `${name}${withCode}: ${message}`, stack: joined }; // cut by the channel
+  return { oom, message: shown ?? `${name}${withCode}: ${message}`, stack: joined }; // cut by the channel
+}
+
+function stackOfSite(site: object): string {
+  try {
+    const s = (site as { stack?: unknown }).stack;
+    return typeof s === 'string' ? s : '';
+  } catch {
+    return '';
+  }
+}
+
+const NO_NETWORK_HINT = 'use the data and models the grader passes to train() (see the statement)';
+/** The first words of "no network in the sandbox: … cannot be fetched; …", for fetch and every TF.js URL load. */
+export function noNetwork(url: string): string {
+  return `no network in the sandbox: ${url.length > 300 ? `${slice(url, 0, 300)}…` : url} cannot be fetched; ${NO_NETWORK_HINT}`;
+}
+const NET_LOOKUP = /^(?:ENOTFOUND|EAI_AGAIN)$/, NET_CONNECT = /^(?:ECONNREFUSED|ENETUNREACH|EHOSTUNREACH)$/;
+
+/**
+ * Node's own errors for what the sandbox forbids, said as the rule the student
+ * broke: writes outside its output folder (the permission model's
+ * ERR_ACCESS_DENIED) and network use (no route, no DNS in the sandbox).
+ */
+function explained(err: Record<string, unknown>, code: string, ownDir: string | undefined): string | undefined {
+  if (code === 'ERR_ACCESS_DENIED' && err.permission === 'FileSystemWrite') {
+    let path = text(err.resource);
+    // A path inside the job's own folder is the grader's: shown relative to the current folder.
+    const jobRoot = ownDir && ownDir.length > 4 ? slice(ownDir, 0, ownDir.length - 4) : undefined; // ".../jobs/<id>/" of ".../src/"
+    if (jobRoot && startsWith(path, jobRoot)) path = `../${slice(path, jobRoot.length)}`;
+    if (path.length > 300) path = `${slice(path, 0, 300)}…`;
+    return `the sandbox may write only to its output folder (ctx.outDir / the current folder): ${path || 'that path'} is outside it`;
+  }
+  if (matches(NET_LOOKUP, code) || matches(NET_CONNECT, code)) {
+    const host = text(err.hostname) || text(err.address);
+    const port = typeof err.port === 'number' ? `:${err.port}` : '';
+    if (host) return `no network in the sandbox: ${slice(host, 0, 200)}${port} cannot be reached; ${NO_NETWORK_HINT}`;
+  }
+  return undefined;
 }
 
 /** Ends the process with the exit that was there before the submission loaded. */
@@ -351,6 +403,19 @@ export function lockdown(tf: unknown, runnerRequire: (id: string) => unknown): L
     return allowedBuiltin(id, isBuiltin, runnerRequire);
   });
   defineProperty(proc, 'getBuiltinModule', { value: getBuiltinModule, enumerable: true, writable: false, configurable: false });
+  // The sandbox has no network (its own network namespace): fetch, and every TF.js load of an
+  // http(s) URL (tf.loadLayersModel, loadGraphModel, tf.io.http go through it), says so
+  // instead of undici's "fetch failed". It stays a function: without one, TF.js' http router
+  // steps aside and the student reads "Cannot find any load handlers".
+  const fetch = freeze(function fetch(input: unknown): Promise<never> {
+    let url = 'that URL';
+    try {
+      const u = typeof input === 'string' ? input : input && typeof input === 'object' && typeof (input as { url?: unknown }).url === 'string' ? (input as { url: string }).url : StringCtor(input);
+      if (u) url = u;
+    } catch { /* a URL object whose toString throws: the generic words */ }
+    return apply(promiseReject, PromiseCtor, [studentError(new TypeErrorCtor(noNetwork(url)), { site: urlLoadSite(url) })]) as Promise<never>;
+  });
+  defineProperty(globalObject, 'fetch', { value: fetch, enumerable: true, writable: true, configurable: true });
   const require = freeze((id: string) => {
     if (typeof id !== 'string') throw new TypeErrorCtor('The "id" argument must be of type string');
     if (matches(TF_NAME, id)) return tf;

@@ -99,6 +99,8 @@ export interface DreamVerify {
   errors: string[];
 }
 
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
 export const deepdream: TaskHost = {
   kind: 'deepdream',
   paramsSchema,
@@ -129,9 +131,9 @@ export const deepdream: TaskHost = {
       checkOutputs(outputs) {
         const o = outputs as Outputs;
         const ok = (o.shape.length === 3 && o.shape[0] === H && o.shape[1] === W && o.shape[2] === 3) || (o.shape.length === 4 && o.shape[0] === 1 && o.shape[1] === H && o.shape[2] === W && o.shape[3] === 3);
-        if (!ok) throw new Error(`dream() must return the picture's shape [${H}, ${W}, 3], got [${o.shape.join(', ')}]`);
-        if (o.nonFinite) throw new Error(`dream() returned ${o.nonFinite} NaN or Infinity values`);
-        if (Buffer.from(o.image, 'base64').length !== H * W * 3) throw new Error('the returned picture has the wrong number of bytes');
+        if (!ok) throw new Error(`dream() returned a picture of shape [${o.shape.join(', ')}]; return it at the original's shape [${H}, ${W}, 3] (resize back after the last octave)`);
+        if (o.nonFinite) throw new Error(`dream() returned ${o.nonFinite.toLocaleString('en-US')} NaN or Infinity values in the picture; every pixel must be a finite number in [0, 1]`);
+        if (Buffer.from(o.image, 'base64').length !== H * W * 3) throw new Error(`dream() returned a picture the grader could not read back as ${W}×${H} RGB; return a tensor [${H}, ${W}, 3]`);
       },
       verify: { params: sizeParams },
       render(outputs, dir) {
@@ -142,6 +144,17 @@ export const deepdream: TaskHost = {
         writeFileSync(join(dir, 'dream.png'), renderRgb([out], H, W));
         writeFileSync(join(dir, 'comparison.png'), renderRgb([rgb, shown, out, change], H, W));
         return ['dream.png', 'comparison.png'];
+      },
+      hints(outputs, metrics): Record<string, string> {
+        const o = outputs as Outputs;
+        const hints: Record<string, string> = {};
+        if (metrics.pixels_in_range === 0 && o.min !== null && o.max !== null) {
+          hints.pixels_in_range = `dream() returned values from ${round4(o.min)} to ${round4(o.max)}; return the picture in [0, 1] (e.g. tf.clipByValue(picture, 0, 1) at the end)`;
+        }
+        if (metrics.outside_max_change !== undefined && metrics.outside_max_change > 0) {
+          hints.outside_max_change = 'pixels outside the region changed; apply each step only inside the mask (step × mask), and keep the original outside it';
+        }
+        return hints;
       },
       score(outputs, verified?: VerifyResult) {
         const o = outputs as Outputs;

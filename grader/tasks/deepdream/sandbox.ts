@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { numbersOf, unitTensor } from '../shared/images.ts';
+import { numbersOf, OutputError, reportingOutputProblems, unitTensor } from '../shared/images.ts';
 import { baseLayerNames, loadPretrainedBase } from '../shared/pretrained-base.ts';
 import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
 import type { DreamVerify } from './host.ts';
@@ -98,8 +98,8 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
   const out = await (sub.dream as Function)(image, mask, {
     loadBase, target: { layer, channel }, octaves, minSize, baseLayers: baseLayerNames(files.baseModel!), seed: ctx.seed, timeLimitSec: ctx.limits.timeLimitSec,
   });
-  if (out === undefined || out === null) throw new ContractError('dream(image, mask, ctx) must return the dreamed picture as a tensor [height, width, 3], got nothing');
-  const { values, shape } = await numbersOf(tf, out, 'dream()');
+  if (out === undefined || out === null) throw new OutputError(`dream(image, mask, ctx) returned ${out}; return the dreamed picture as a tensor [${H}, ${W}, 3]`);
+  const { values, shape } = await numbersOf(tf, out, 'dream()', `the dreamed picture as a tensor [${H}, ${W}, 3]`);
   let min = Infinity, max = -Infinity, nonFinite = 0;
   const bytes = new Uint8Array(values.length === H * W * 3 ? values.length : 0);
   for (let i = 0; i < values.length; i++) {
@@ -219,4 +219,4 @@ async function verify(ctx: SandboxTaskContext): Promise<DreamVerify> {
   return result;
 }
 
-export const deepdreamSandbox: SandboxTaskModule = { run, verify };
+export const deepdreamSandbox: SandboxTaskModule = { run: reportingOutputProblems(run), verify };

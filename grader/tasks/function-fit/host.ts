@@ -16,6 +16,8 @@ export interface FunctionFitParams extends CubicSpec {
 }
 
 const nums = { type: 'array', items: { type: 'number' } };
+/** An output schema's array of predictions, with the function of the submission they came from (judge.ts describes a bad one). */
+const predictionsOf = (fn: string) => ({ ...nums, returnedBy: fn, each: 'held-out point', noun: 'prediction' });
 
 const paramsSchema = {
   type: 'object',
@@ -33,13 +35,13 @@ const paramsSchema = {
 };
 
 const outputSchemas: Record<FitVariant, object> = {
-  fit: { type: 'object', required: ['predictions', 'fitCalls'], properties: { predictions: nums, fitCalls: { type: 'integer' } } },
-  'custom-loop': { type: 'object', required: ['predictions', 'optimizerSteps'], properties: { predictions: nums, optimizerSteps: { type: 'integer' } } },
+  fit: { type: 'object', required: ['predictions', 'fitCalls'], properties: { predictions: predictionsOf('predict()'), fitCalls: { type: 'integer' } } },
+  'custom-loop': { type: 'object', required: ['predictions', 'optimizerSteps'], properties: { predictions: predictionsOf('predict()'), optimizerSteps: { type: 'integer' } } },
   checkpoints: {
     type: 'object',
     required: ['predictions', 'saves'],
     properties: {
-      predictions: nums,
+      predictions: predictionsOf('model.predict() (the model from restore())'),
       saves: {
         type: 'object',
         required: ['inTraining', 'other'],
@@ -53,7 +55,7 @@ const outputSchemas: Record<FitVariant, object> = {
   'save-restore': {
     type: 'object',
     required: ['trained', 'fromWeights', 'fromModel'],
-    properties: { trained: nums, fromWeights: nums, fromModel: nums },
+    properties: { trained: predictionsOf('model.predict() (the model from train())'), fromWeights: predictionsOf('model.predict() (the model from loadWeights())'), fromModel: predictionsOf('model.predict() (the model from loadModel())') },
   },
 };
 
@@ -79,8 +81,10 @@ export const functionFit: TaskHost = {
     const held = grading ? data : cubicData(p, ctx.draw);
     const params = { variant: p.variant, xTrain: data.xTrain, yTrain: data.yTrain, xTest: held.xTest };
     const n = held.xTest.length;
-    const expectLength = (name: string, xs: unknown) => {
-      if ((xs as number[]).length !== n) throw new Error(`expected ${n} ${name} (one per held-out x), got ${(xs as number[]).length}`);
+    const expectLength = (key: string, xs: unknown) => {
+      const got = (xs as number[]).length;
+      const from = ((outputSchemas[p.variant] as { properties: Record<string, { returnedBy?: string }> }).properties[key]?.returnedBy) ?? 'predict()';
+      if (got !== n) throw new Error(`${from} returned ${got} predictions for ${n} held-out points; return one prediction per row of x (a tensor of shape [${n}, 1])`);
     };
     return {
       files: {},
@@ -94,7 +98,7 @@ export const functionFit: TaskHost = {
       outputSchema: outputSchemas[p.variant],
       checkOutputs(outputs) {
         const o = outputs as Record<string, number[]>;
-        if (p.variant === 'save-restore') for (const k of ['trained', 'fromWeights', 'fromModel']) expectLength(`${k} predictions`, o[k]);
+        if (p.variant === 'save-restore') for (const k of ['trained', 'fromWeights', 'fromModel']) expectLength(k, o[k]);
         else expectLength('predictions', o.predictions);
       },
       ...(p.variant === 'checkpoints' || p.variant === 'save-restore' ? { verify: { params: { variant: p.variant, xTest: held.xTest } } } : {}),

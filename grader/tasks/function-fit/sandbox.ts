@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileSystem } from '../../tfio/file-io.ts';
 import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
 import { countModelCalls, countOptimizerSteps, refuseFit } from '../shared/training-guards.ts';
-import { numbersOf } from '../shared/images.ts';
+import { disposeReturned, numbersOf, reportingOutputProblems } from '../shared/images.ts';
 import { modelSaves, type SaveRecord } from '../../sandbox/child/fit-hooks.ts';
 
 type Tf = SandboxTaskContext['tf'];
@@ -20,7 +20,7 @@ function requireFns(sub: Record<string, unknown>, names: string[]): void {
 /** The numbers of a returned tensor (then disposed), typed array or nested array. */
 async function values(tf: Tf, out: unknown, what: string): Promise<number[]> {
   const { values } = await numbersOf(tf, out, what);
-  if (out instanceof tf.Tensor) out.dispose();
+  disposeReturned(tf, out);
   return values;
 }
 
@@ -30,7 +30,7 @@ function isModel(tf: Tf, m: unknown): m is Model {
 
 async function modelPredict(tf: Tf, m: unknown, x: number[], what: string): Promise<number[]> {
   if (!isModel(tf, m)) throw new ContractError(`${what} must return a tf.LayersModel (tf.sequential / tf.model), got ${m === null ? 'null' : typeof m}`);
-  return values(tf, tf.tidy(() => m.predict(tf.tensor2d(x, [x.length, 1])) as import('@tensorflow/tfjs').Tensor), `${what}'s model.predict`);
+  return values(tf, tf.tidy(() => m.predict(tf.tensor2d(x, [x.length, 1])) as import('@tensorflow/tfjs').Tensor), `model.predict() (the model from ${what})`);
 }
 
 /**
@@ -74,7 +74,7 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     ctx.progress({ phase: 'train' });
     const model = await (sub.train as Function)(data(), trainCtx);
     ctx.progress({ phase: 'predict' });
-    const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
+    const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict()');
     return { predictions, fitCalls: calls.fit };
   }
 
@@ -85,7 +85,7 @@ async function run(sub: Record<string, unknown>, ctx: SandboxTaskContext): Promi
     ctx.progress({ phase: 'train' });
     const model = await (sub.train as Function)(data(), trainCtx);
     ctx.progress({ phase: 'predict' });
-    const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict');
+    const predictions = await values(tf, await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, 1])), 'predict()');
     return { predictions, optimizerSteps: steps() };
   }
 
@@ -175,4 +175,4 @@ async function verify(ctx: SandboxTaskContext): Promise<unknown> {
   return { fromModel, fromWeights, weightsOnly, errors: errors.map((e) => e.replaceAll(dir + '/', '')) };
 }
 
-export const functionFitSandbox: SandboxTaskModule = { run, verify };
+export const functionFitSandbox: SandboxTaskModule = { run: reportingOutputProblems(run), verify };

@@ -47,12 +47,13 @@ export const imageClassify: TaskHost = {
   metrics: ['accuracy', 'fit_calls', 'evaluate_calls'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as ImageClassifyParams;
-    const { cache, split, labels, pool, trainFiles } = evalSplit(ctx, p);
+    const { cache, split, labels, pool, trainFiles, describe, checkMeasuredOn } = evalSplit(ctx, p);
     const truth = Uint8Array.from(pool, (i) => labels[i]!);
     return {
       files: { ...trainFiles, evalImages: cache.files[`${split}Images`], ...writeIndexFiles(ctx, cache.meta.checksum, { evalIdx: pool }) },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
-      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${split} split, ${pool.length} images` },
+      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: describe(pool.length) },
+      checkMeasuredOn: checkMeasuredOn(pool.length),
       outputSchema,
       maxOutputBytes: 64 * 1024, // the fit/evaluate counts (the classes come from the verify stage)
       checkOutputs() { /* the counts are checked by the schema; the classes come from the verify stage */ },

@@ -48,7 +48,7 @@ const outputSchema = {
   type: 'object',
   required: ['sums', 'fitDatasetCalls'],
   properties: {
-    sums: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 18 } },
+    sums: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 18 }, returnedBy: 'predict()', each: 'pair', noun: 'predicted sum' },
     fitDatasetCalls: { type: 'integer' },
   },
 };
@@ -70,7 +70,7 @@ export const mnistAdder: TaskHost = {
   metrics: ['accuracy', 'shared_weight_layers', 'custom_layers', 'fit_dataset_calls'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as AdderParams;
-    const { cache, split: evalSplitName, labels, pool, trainFiles } = evalSplit(ctx, p);
+    const { cache, split: evalSplitName, labels, pool, trainFiles, describe, checkMeasuredOn } = evalSplit(ctx, p);
     const rng = makeRng(ctx.draw, 'adder-pairs'); // grade: secret-seeded; check: the public "<seed>/check"
     const a = Int32Array.from({ length: p.evalPairs }, () => pool[randInt(rng, pool.length)]!);
     const b = Int32Array.from({ length: p.evalPairs }, () => pool[randInt(rng, pool.length)]!);
@@ -78,11 +78,12 @@ export const mnistAdder: TaskHost = {
     return {
       files: { ...trainFiles, evalImages: cache.files[`${evalSplitName}Images`], ...writePairFiles(ctx, cache.meta.checksum, a, b) },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
-      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${p.evalPairs} random pairs` },
+      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: describe(p.evalPairs, 'random pairs') },
+      checkMeasuredOn: checkMeasuredOn(p.evalPairs, 'random pairs'),
       outputSchema,
       checkOutputs(outputs) {
         const o = outputs as { sums: number[] };
-        if (o.sums.length !== sums.length) throw new Error(`expected ${sums.length} predicted sums (one per pair), got ${o.sums.length}`);
+        if (o.sums.length !== sums.length) throw new Error(`predict() returned ${o.sums.length} sums for ${sums.length} pairs; return one sum per pair (a tensor of shape [n], or [n, 19] scores)`);
       },
       // The verify stage only reads the saved model.json back: nothing of the submission runs there.
       verify: { params: {} },

@@ -7,10 +7,10 @@
 // model cannot be rebuilt without the submission's code: the sums scored are
 // the run stage's.
 import { ContractError, type SandboxTask, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
-import { numbersOf, overPairs, trainingTensors } from '../shared/images.ts';
+import { disposeReturned, numbersOf, tensorOf, overPairs, reportingOutputProblems, trainingTensors } from '../shared/images.ts';
 import { readSavedModel, savedModelProblem, saveScoredModel } from '../shared/saved-model.ts';
 
-export const runMnistAdder: SandboxTask = async (sub, ctx) => {
+export const runMnistAdder: SandboxTask = reportingOutputProblems(async (sub, ctx) => {
   const { tf, params, files } = ctx;
   if (typeof sub.train !== 'function') throw new ContractError('the submission must export `async function train({ images, labels }, ctx)` returning its tf.LayersModel');
   if (typeof sub.predict !== 'function') throw new ContractError('the submission must export `async function predict(model, a, b)` returning the predicted sums (or [n, 19] scores)');
@@ -32,8 +32,8 @@ export const runMnistAdder: SandboxTask = async (sub, ctx) => {
   const sums: number[] = [];
   await overPairs(tf, files, h, w, predictBatch, async (a, b, count) => {
     const out = await (sub.predict as Function)(model, a, b);
-    const { values, shape } = await numbersOf(tf, out, 'predict()');
-    if (out instanceof tf.Tensor) out.dispose();
+    const { values, shape } = await numbersOf(tf, out, 'predict()', `${tensorOf(count)}, or [${count}, 19] scores`);
+    disposeReturned(tf, out);
     if (shape.length === 2 && shape[1] === 19) {
       for (let i = 0; i < count; i++) {
         let best = 0;
@@ -45,7 +45,7 @@ export const runMnistAdder: SandboxTask = async (sub, ctx) => {
     }
   });
   return { sums, fitDatasetCalls };
-};
+});
 
 export interface AdderVerify {
   /** scored-model/model.json as saved; null when missing or unreadable. */

@@ -80,7 +80,7 @@ export const mobilenetTransfer: TaskHost = {
   metrics: ['val_accuracy', ...Array.from({ length: MAX_EPOCHS }, (_, i) => `val_accuracy_epoch${i + 1}`), 'pretrained_base_used', 'base_ran_in_predict', 'val_accuracy_base_zeroed', 'epochs_evaluated'],
   async prepare(ctx: PrepareContext): Promise<PreparedTask> {
     const p = ctx.assignment.spec.task as unknown as MobilenetTransferParams;
-    const { cache, split, where, labels, pool, trainFiles } = evalSplit(ctx, p);
+    const { cache, split, where, labels, pool, trainFiles, describe, checkMeasuredOn } = evalSplit(ctx, p);
     if (pool.length < p.valCount) throw new Error(`${ctx.assignment.specPath}: task.valCount ${p.valCount} is more than the ${pool.length} images of the ${where}`);
     // grade: a secret-seeded subset of the test split; check: the public seed, as self-checks always drew.
     const rng = makeRng(ctx.mode === 'grade' ? ctx.draw : ctx.assignment.spec.seed, 'validation-images');
@@ -98,8 +98,9 @@ export const mobilenetTransfer: TaskHost = {
         name: `${p.dataset} + pretrained ${base.name}`,
         // Results graded against another base (--weights) are not reused for this one.
         checksum: sha256(`${cache.meta.checksum}/${base.checksum}`),
-        evaluatedOn: `${split} split, ${valIdx.length} images, after each of the first ${p.epochs} epochs; base ${base.name} from ${base.source} (sha256 ${base.checksum.slice(0, 12)})`,
+        evaluatedOn: `${describe(valIdx.length)}, after each of the first ${p.epochs} epochs; base ${base.name} from ${base.source} (sha256 ${base.checksum.slice(0, 12)})`,
       },
+      checkMeasuredOn: checkMeasuredOn(valIdx.length),
       outputSchema,
       checkOutputs(outputs) {
         const o = outputs as Outputs;

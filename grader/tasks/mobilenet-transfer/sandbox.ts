@@ -13,7 +13,7 @@
 // forge them: an integrity signal, not proof.
 import { readFileSync } from 'node:fs';
 import { setEpochEndListener } from '../../sandbox/child/fit-hooks.ts';
-import { gather, numbersOf, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
+import { gather, numbersOf, OutputError, readInt32s, reportingOutputProblems, toTensor, trainingTensors } from '../shared/images.ts';
 import { baseLayerNames, loadPretrainedBase } from '../shared/pretrained-base.ts';
 import { ContractError, type SandboxTask } from '../types.ts';
 
@@ -50,8 +50,8 @@ function checkOptions(o: unknown): LoadBaseOptions {
 
 /** Class per image from scores [n, 10] (argmax) or class ids [n]; -1 where the scores are not finite. */
 async function classesOf(tf: typeof import('@tensorflow/tfjs'), out: unknown, n: number): Promise<number[]> {
-  if (out === undefined || out === null) throw new ContractError('predict(model, images) must return the class scores [n, 10] (or the classes [n]), got nothing');
-  const { values, shape } = await numbersOf(tf, out, 'predict()');
+  if (out === undefined || out === null) throw new OutputError(`predict(model, images) returned ${out}; return the class scores [${n}, 10] (or the classes [${n}])`);
+  const { values, shape } = await numbersOf(tf, out, 'predict()', `class scores of shape [${n}, 10] (or the classes [${n}])`);
   if (shape.length === 2 && shape[0] === n && shape[1] === 10) {
     const classes: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -68,14 +68,14 @@ async function classesOf(tf: typeof import('@tensorflow/tfjs'), out: unknown, n:
   if (shape.length === 1 && shape[0] === n) {
     return values.map((v) => {
       if (!Number.isFinite(v)) return -1;
-      if (!Number.isInteger(v) || v < 0 || v > 9) throw new ContractError(`predict(): a 1-D answer must hold class ids 0–9, got ${v}`);
+      if (!Number.isInteger(v) || v < 0 || v > 9) throw new OutputError(`predict() returned ${v} in a 1-D answer; a 1-D answer must hold class ids 0–9 (or return class scores [${n}, 10])`);
       return v;
     });
   }
-  throw new ContractError(`predict(model, images) must return class scores of shape [${n}, 10] (or classes [${n}]), got shape [${shape.join(', ')}]`);
+  throw new OutputError(`predict(model, images) returned shape [${shape.join(', ')}] for ${n} images; return class scores of shape [${n}, 10] (or the classes [${n}])`);
 }
 
-export const runMobilenetTransfer: SandboxTask = async (sub, ctx) => {
+export const runMobilenetTransfer: SandboxTask = reportingOutputProblems(async (sub, ctx) => {
   const { tf, params, files } = ctx;
   if (typeof sub.train !== 'function') throw new ContractError('the submission must export `async function train({ images, labels }, ctx)` that trains with model.fit');
   if (typeof sub.predict !== 'function') throw new ContractError('the submission must export `async function predict(model, images)` returning class scores [n, 10]');
@@ -191,7 +191,7 @@ export const runMobilenetTransfer: SandboxTask = async (sub, ctx) => {
     }
   }
   return { epochs: runs, loads, baseCheck };
-};
+});
 
 /** Every weight of `model` (kernels, biases, BatchNormalization statistics) set to zero. */
 function zeroWeights(tf: typeof import('@tensorflow/tfjs'), model: LayersModel): void {

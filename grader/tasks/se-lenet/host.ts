@@ -17,7 +17,7 @@ import { range } from '../../data/pairs.ts';
 import { renderGrid } from '../../report/render-png.ts';
 import { makeRng, shuffle } from '../../util/rng.ts';
 import { writeIndexFiles } from '../shared/pair-files.ts';
-import { parseModelJson, seBlocks } from '../shared/topology.ts';
+import { parseModelJson, seBlockHint, seBlocks, type SavedModel } from '../shared/topology.ts';
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 import type { SeLenetVerify } from './sandbox.ts';
 
@@ -42,11 +42,15 @@ const paramsSchema = {
   },
 };
 
-const shaped = { type: 'object', required: ['shape', 'values'], properties: { shape: { type: 'array', items: { type: 'integer', minimum: 1 } }, values: { type: 'array', items: { type: 'number' } } } };
+/** The per-class means of what features() returned (judge.ts names `returnedBy` when they are bad). */
+const shaped = (returnedBy: string) => ({
+  type: 'object', required: ['shape', 'values'],
+  properties: { shape: { type: 'array', items: { type: 'integer', minimum: 1 } }, values: { type: 'array', items: { type: 'number' }, returnedBy, each: 'value' } },
+});
 const outputSchema = {
   type: 'object',
   required: ['maps', 'vectors'],
-  properties: { maps: shaped, vectors: shaped },
+  properties: { maps: shaped('features().maps'), vectors: shaped('features().vectors') },
 };
 
 interface Shaped { shape: number[]; values: number[] }
@@ -54,12 +58,33 @@ interface Outputs { maps: Shaped; vectors: Shaped }
 
 /** SE blocks in the saved model.json the verify stage handed over; 0 when there is none or it is refused. */
 function countSe(modelJson: unknown): number {
-  if (typeof modelJson !== 'string') return 0;
+  const saved = savedModel(modelJson);
+  return saved ? seBlocks(saved).length : 0;
+}
+
+function savedModel(modelJson: unknown): SavedModel | undefined {
+  if (typeof modelJson !== 'string') return undefined;
   try {
-    return seBlocks(parseModelJson(modelJson)).length;
+    return parseModelJson(modelJson);
   } catch {
-    return 0; // the verify stage parsed the same text with the same bounds and listed why
+    return undefined; // the verify stage parsed the same text with the same bounds and listed why
   }
+}
+
+const rest = (t: Shaped) => `[n${t.shape.slice(1).map((d) => `, ${d}`).join('')}]`;
+
+/** Why feature_maps_ok is 0, in a student's words (the shape of the per-class means: [10, …] for [n, …]). */
+export function featureMapsProblem(t: Shaped): string {
+  if (t.shape.length !== 4) return `features().maps have shape ${rest(t)}; return feature maps of shape [n, height, width, channels] (a conv layer's output, before flattening or pooling)`;
+  if (t.shape[1]! < 2 || t.shape[2]! < 2) return `features().maps are ${t.shape[1]}×${t.shape[2]} (shape ${rest(t)}); return maps of at least 2×2, a conv layer's output before global pooling`;
+  return `features().maps hold the same value (${t.values[0]}) everywhere; return a conv layer's activations for the images features() is given`;
+}
+
+/** Why feature_vectors_ok is 0. */
+export function featureVectorsProblem(t: Shaped): string {
+  if (t.shape.length !== 2) return `features().vectors have shape ${rest(t)}; return one feature vector per image, shape [n, d] (e.g. the input of the last dense layer)`;
+  if (t.shape[1]! < 2) return `features().vectors have ${t.shape[1]} value per image; return feature vectors of at least 2 values each ([n, d], d ≥ 2)`;
+  return `features().vectors hold the same value (${t.values[0]}) everywhere; return a dense layer's activations for the images features() is given`;
 }
 
 const CLASSES = 10;
@@ -70,7 +95,7 @@ export const seLenet: TaskHost = {
   metrics: ['accuracy', 'se_blocks', 'feature_maps_ok', 'feature_vectors_ok'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as SeLenetParams;
-    const { cache, split: evalSplitName, labels: evalLabels, pool, where, trainFiles } = evalSplit(ctx, p);
+    const { cache, split: evalSplitName, labels: evalLabels, pool, where, trainFiles, describe, checkMeasuredOn } = evalSplit(ctx, p);
     // Feature requests: per class, images from the training split's held-back part (their labels are not secret
     // in grade mode; the request order gives away each one's class, so a self-check does not evaluate on them).
     const trainLabels = readLabels(cache, 'train');
@@ -89,7 +114,8 @@ export const seLenet: TaskHost = {
     return {
       files: { ...trainFiles, evalImages: cache.files[`${evalSplitName}Images`], ...index },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, featuresPerClass: p.featuresPerClass, predictBatch: p.predictBatch ?? 1000 },
-      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${evalIdx.length} images` },
+      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: describe(evalIdx.length) },
+      checkMeasuredOn: checkMeasuredOn(evalIdx.length),
       outputSchema,
       checkOutputs(outputs) {
         const o = outputs as Outputs;
@@ -114,6 +140,17 @@ export const seLenet: TaskHost = {
           feature_maps_ok: o.maps.shape.length === 4 && o.maps.shape[0] === CLASSES && h! >= 2 && w! >= 2 && ch! >= 1 && varied(o.maps) ? 1 : 0,
           feature_vectors_ok: o.vectors.shape.length === 2 && o.vectors.shape[0] === CLASSES && o.vectors.shape[1]! >= 2 && varied(o.vectors) ? 1 : 0,
         };
+      },
+      hints(outputs, metrics, verified?: VerifyResult): Record<string, string> {
+        const o = outputs as Outputs;
+        const hints: Record<string, string> = {};
+        if (metrics.feature_maps_ok === 0) hints.feature_maps_ok = featureMapsProblem(o.maps);
+        if (metrics.feature_vectors_ok === 0) hints.feature_vectors_ok = featureVectorsProblem(o.vectors);
+        const saved = savedModel((verified?.outputs as Partial<SeLenetVerify> | undefined)?.modelJson);
+        if (metrics.se_blocks === 0 && saved) {
+          hints.se_blocks = seBlockHint(saved) ?? 'the SE blocks of the saved model count once the grader can load it to measure its accuracy (see the verification problem)';
+        }
+        return hints;
       },
       render(outputs, dir) {
         const o = outputs as Outputs;

@@ -7,10 +7,11 @@
 // reads itself: the model that is scored is the model that is inspected.
 import { readFileSync } from 'node:fs';
 import { ContractError, type SandboxTask, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
-import { gather, numbersOf, readInt32s, toTensor, trainingTensors } from '../shared/images.ts';
+import { gather, kindOf, numbersOf, OutputError, readInt32s, reportingOutputProblems, toTensor, trainingTensors } from '../shared/images.ts';
+import { customClassHint } from '../shared/topology.ts';
 import { classifyWithSavedModel, saveScoredModel, type SavedClassesVerify } from '../shared/saved-model.ts';
 
-export const runSeLenet: SandboxTask = async (sub, ctx) => {
+export const runSeLenet: SandboxTask = reportingOutputProblems(async (sub, ctx) => {
   const { tf, params, files } = ctx;
   if (typeof sub.train !== 'function') throw new ContractError('the submission must export `async function train({ images, labels }, ctx)` returning its tf.LayersModel');
   if (typeof sub.features !== 'function') throw new ContractError('the submission must export `async function features(model, images)` returning { maps: [n,h,w,c], vectors: [n,d] }');
@@ -28,10 +29,12 @@ export const runSeLenet: SandboxTask = async (sub, ctx) => {
   const featureIdx = readInt32s(files.featureIdx!);
   const fx = toTensor(tf, gather(readFileSync(files.trainImages!), featureIdx, px), featureIdx.length, h!, w!);
   const out = (await (sub.features as Function)(model, fx)) as { maps?: unknown; vectors?: unknown } | undefined;
-  if (!out || out.maps === undefined || out.vectors === undefined) throw new ContractError('features() must return { maps, vectors }');
+  if (!out || typeof out !== 'object' || out.maps === undefined || out.vectors === undefined) {
+    throw new OutputError(`features() returned ${!out || typeof out !== 'object' || out instanceof tf.Tensor || Array.isArray(out) ? kindOf(tf, out) : `an object with ${out.maps === undefined ? 'no maps' : 'no vectors'}`}; return { maps, vectors }: the feature maps [n, h, w, c] and the feature vectors [n, d] of the n images`);
+  }
   const classMean = async (t: unknown, what: string) => {
-    const { values, shape } = await numbersOf(tf, t, what);
-    if (shape[0] !== featureIdx.length) throw new ContractError(`${what}: expected ${featureIdx.length} rows (one per image), got shape [${shape.join(', ')}]`);
+    const { values, shape } = await numbersOf(tf, t, what, `a tensor of shape [${featureIdx.length}, ${what.endsWith('maps') ? 'h, w, c' : 'd'}]`);
+    if (shape[0] !== featureIdx.length) throw new OutputError(`${what} has shape [${shape.join(', ')}] for ${featureIdx.length} images; its first axis must be the images, one row each`);
     const size = values.length / featureIdx.length;
     const mean = new Array<number>(10 * size).fill(0);
     for (let i = 0; i < featureIdx.length; i++) {
@@ -44,13 +47,13 @@ export const runSeLenet: SandboxTask = async (sub, ctx) => {
   const maps = await classMean(out.maps, 'features().maps');
   const vectors = await classMean(out.vectors, 'features().vectors');
   return { maps, vectors };
-};
+});
 
 export type SeLenetVerify = SavedClassesVerify;
 
 /** Trusted: the saved model, loaded with built-in layers only, classifies the evaluation images. */
 async function verify(ctx: SandboxTaskContext): Promise<SeLenetVerify> {
-  return classifyWithSavedModel(ctx, (classes) => `your SE block is a custom layer class (${classes.join(', ')}): build it from built-in layers (GlobalAveragePooling2D, Dense, Reshape, Multiply) so the grader can load and inspect it`);
+  return classifyWithSavedModel(ctx, (classes) => `the grader cannot load the saved model to measure its accuracy: ${customClassHint(classes)}`);
 }
 
 export const seLenetSandbox: SandboxTaskModule = { run: runSeLenet, verify };

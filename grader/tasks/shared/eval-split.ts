@@ -23,6 +23,22 @@ export interface EvalSplit {
    * image: in check mode it holds exactly the first trainCount labels.
    */
   trainFiles: { trainImages: string; trainLabels: string };
+  /**
+   * What `count` evaluated items (images, or pairs of images: `of` "balanced pairs") are, in words
+   * a report can show: grade "10,000 test images"; check "5,000 held-back training images (check
+   * mode; grading uses the hidden test set)".
+   */
+  describe(count: number, of?: string): string;
+  /** check mode only: describe(count, of), for PreparedTask.checkMeasuredOn. */
+  checkMeasuredOn(count: number, of?: string): string | undefined;
+}
+
+/** "5,000 held-back training images (check mode; …)", "4,500 balanced pairs of test images". */
+export function describeEval(mode: PrepareContext['mode'], count: number, of?: string): string {
+  const n = count.toLocaleString('en-US');
+  const images = mode === 'grade' ? 'test images' : 'held-back training images';
+  const what = of ? `${n} ${of} of ${images}` : `${n} ${images}`;
+  return mode === 'grade' ? what : `${what} (check mode; grading uses the hidden test set)`;
 }
 
 export function evalSplit(ctx: PrepareContext, p: { dataset: DatasetName; trainCount: number }): EvalSplit {
@@ -38,5 +54,9 @@ export function evalSplit(ctx: PrepareContext, p: { dataset: DatasetName; trainC
   }
   if (pool.length < MIN_EVAL_IMAGES) throw new Error(`${where}: the test split of ${p.dataset} has only ${pool.length} images; at least ${MIN_EVAL_IMAGES} are needed`);
   const trainLabels = ctx.mode === 'grade' ? cache.files.trainLabels : trainLabelsPrefixFile(cache, p.trainCount);
-  return { cache, split, where: ctx.mode === 'grade' ? 'test split' : 'check split', labels, pool, trainFiles: { trainImages: cache.files.trainImages, trainLabels } };
+  return {
+    cache, split, where: ctx.mode === 'grade' ? 'test split' : 'check split', labels, pool, trainFiles: { trainImages: cache.files.trainImages, trainLabels },
+    describe: (count, of) => describeEval(ctx.mode, count, of),
+    checkMeasuredOn: (count, of) => (ctx.mode === 'check' ? describeEval(ctx.mode, count, of) : undefined),
+  };
 }

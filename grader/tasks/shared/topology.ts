@@ -189,6 +189,30 @@ export function customClasses(model: SavedModel | Record<string, unknown>): Topo
 }
 
 /**
+ * The sentence for a saved model whose SE block (or any part) is a custom
+ * layer class: its insides are not in model.json, so the grader cannot see an
+ * SE block there, nor load the model.
+ */
+export function customClassHint(classes: readonly string[]): string {
+  const names = [...new Set(classes.map((c) => c || '(no class name)'))].slice(0, 5);
+  return `the saved model has ${names.length === 1 ? `a custom layer class ${names[0]}` : `custom layer classes ${names.join(', ')}`} whose insides the grader cannot see; build the SE block from standard layers (globalAveragePooling2d, dense, reshape, multiply)`;
+}
+
+/**
+ * Why a saved model shows no SE block, when the reason is visible in it: a
+ * custom layer class (customClassHint), or no Multiply at all. Undefined when
+ * it has SE blocks.
+ */
+export function seBlockHint(model: SavedModel | Record<string, unknown>): string | undefined {
+  if (seBlocks(model).length) return undefined;
+  const custom = customClasses(model);
+  if (custom.length) return customClassHint(custom.map((l) => l.className));
+  const layers = layersOf(model);
+  if (!layers.some((l) => l.className === 'Multiply')) return 'the saved model has no multiply layer: an SE block scales the feature map by tf.layers.multiply() with a gate of globalAveragePooling2d → dense → dense (sigmoid) → reshape';
+  return 'no multiply in the saved model scales a feature map by a sigmoid gate computed from globalAveragePooling2d of that same map (through dense layers)';
+}
+
+/**
  * Which layers hold weights: a layer owns the saved weights named
  * "<its name>/…"; a nested model holds weights when a layer inside it does.
  * Linear in layers and weight names.

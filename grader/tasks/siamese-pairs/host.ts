@@ -37,7 +37,7 @@ const outputSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['distances'],
-  properties: { distances: { type: 'array', items: { type: 'number' } } },
+  properties: { distances: { type: 'array', items: { type: 'number' }, returnedBy: 'distance()', each: 'pair', noun: 'distance' } },
 };
 
 export const siamesePairs: TaskHost = {
@@ -46,7 +46,7 @@ export const siamesePairs: TaskHost = {
   metrics: ['auc', 'best_accuracy'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as SiameseParams;
-    const { cache, split: evalSplitName, where, labels, pool, trainFiles } = evalSplit(ctx, p);
+    const { cache, split: evalSplitName, where, labels, pool, trainFiles, describe, checkMeasuredOn } = evalSplit(ctx, p);
     const seed = ctx.draw; // grade: from the instructor's secret; check: the public "<seed>/check"
     let pairs: PairSet;
     try {
@@ -62,15 +62,19 @@ export const siamesePairs: TaskHost = {
         ...pairFiles,
       },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
-      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: `${evalSplitName} split, ${pairs.label.length} balanced pairs` },
+      dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: describe(pairs.label.length, 'balanced pairs') },
+      checkMeasuredOn: checkMeasuredOn(pairs.label.length, 'balanced pairs'),
       outputSchema,
       // One JSON number per pair (≤ 25 characters), and room for the rest of the message.
       maxOutputBytes: 64 * 1024 + pairs.label.length * 32,
       checkOutputs(outputs) {
         const d = (outputs as { distances: number[] }).distances;
-        if (d.length !== pairs.label.length) throw new Error(`expected ${pairs.label.length} distances (one per pair), got ${d.length}`);
+        if (d.length !== pairs.label.length) throw new Error(`distance() returned the wrong number of distances: expected ${pairs.label.length} distances (one per pair), got ${d.length}; return a tensor of shape [n] for the n pairs in a and b`);
         const bad = d.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) throw new Error(`distance ${bad} is ${d[bad]}; every distance must be a finite number`);
+        if (bad >= 0) throw new Error(`distance() returned ${d[bad]} for pair ${bad}; every distance must be a finite number`);
+      },
+      hints(_outputs, metrics): Record<string, string> {
+        return metrics.auc !== undefined && metrics.auc < 0.5 ? { auc: 'an AUC below 0.5 means your distances may be reversed: larger must mean a different digit' } : {};
       },
       score(outputs) {
         const d = (outputs as { distances: number[] }).distances;

@@ -1,9 +1,9 @@
 // Sandbox half of the siamese task: hands the submission its training images,
 // then asks for one distance per pair of evaluation images, in chunks.
 import { ContractError, type SandboxTask } from '../types.ts';
-import { numbersOf, overPairs, trainingTensors } from '../shared/images.ts';
+import { disposeReturned, numbersOf, tensorOf, overPairs, reportingOutputProblems, trainingTensors } from '../shared/images.ts';
 
-export const runSiamesePairs: SandboxTask = async (sub, ctx) => {
+export const runSiamesePairs: SandboxTask = reportingOutputProblems(async (sub, ctx) => {
   const { tf, params, files } = ctx;
   const train = sub.train, distance = sub.distance;
   if (typeof train !== 'function') throw new ContractError('the submission must export `async function train({ images, labels }, ctx)`');
@@ -17,10 +17,10 @@ export const runSiamesePairs: SandboxTask = async (sub, ctx) => {
 
   ctx.progress({ phase: 'predict' });
   const distances: number[] = [];
-  await overPairs(tf, files, h, w, predictBatch, async (a, b) => {
+  await overPairs(tf, files, h, w, predictBatch, async (a, b, count) => {
     const out = await distance(model, a, b);
-    for (const v of (await numbersOf(tf, out, 'distance()')).values) distances.push(v);
-    if (out instanceof tf.Tensor) out.dispose();
+    for (const v of (await numbersOf(tf, out, 'distance()', tensorOf(count))).values) distances.push(v);
+    disposeReturned(tf, out);
   });
   return { distances };
-};
+});

@@ -30,7 +30,7 @@ const outputSchema = {
   type: 'object',
   required: ['predictions', 'fitCalls', 'optimizerSteps'],
   properties: {
-    predictions: { type: 'array', items: { type: 'number' } },
+    predictions: { type: 'array', items: { type: 'number' }, returnedBy: 'predict()', each: 'row', noun: 'prediction' },
     fitCalls: { type: 'integer', minimum: 0 },
     optimizerSteps: { type: 'integer', minimum: 0 },
   },
@@ -91,7 +91,7 @@ export const tabular: TaskHost = {
       outputSchema,
       checkOutputs(outputs) {
         const o = outputs as Outputs;
-        if (o.predictions.length !== truth.length) throw new Error(`expected ${truth.length} predictions (one per test row), got ${o.predictions.length}`);
+        if (o.predictions.length !== truth.length) throw new Error(`predict() returned ${o.predictions.length} predictions for ${truth.length} rows; return one prediction per row of the features it is given`);
         if (k && o.predictions.some((c) => !Number.isInteger(c) || c < 0 || c >= k)) throw new Error(`class predictions must be integers in 0…${k - 1}`);
       },
       score(outputs) {

@@ -1,10 +1,10 @@
 // Sandbox half of the tabular labs: hands the submission its training rows,
 // then asks it to predict the test rows (whose targets stay in the grader).
-import { numbersOf } from '../shared/images.ts';
+import { numbersOf, OutputError, tensorOf, reportingOutputProblems } from '../shared/images.ts';
 import { countModelCalls, countOptimizerSteps, refuseFit } from '../shared/training-guards.ts';
 import { ContractError, type SandboxTask } from '../types.ts';
 
-export const runTabular: SandboxTask = async (sub, ctx) => {
+export const runTabular: SandboxTask = reportingOutputProblems(async (sub, ctx) => {
   const { tf, params } = ctx;
   for (const fn of ['train', 'predict']) if (typeof sub[fn] !== 'function') throw new ContractError(`the submission must export a function \`${fn}\` (see the assignment statement)`);
   const { variant, columns, classes, xTrain, yTrain, xTest } = params as { variant: string; columns: string[]; classes: string[] | null; xTrain: number[][]; yTrain: number[]; xTest: number[][] };
@@ -20,7 +20,7 @@ export const runTabular: SandboxTask = async (sub, ctx) => {
 
   ctx.progress({ phase: 'predict' });
   const out = await (sub.predict as Function)(model, tf.tensor2d(xTest, [xTest.length, columns.length]));
-  const { values, shape } = await numbersOf(tf, out, 'predict()');
+  const { values, shape } = await numbersOf(tf, out, 'predict()', classes ? `[${xTest.length}, ${classes.length}] class scores or ${tensorOf(xTest.length)} (class ids)` : tensorOf(xTest.length));
   let predictions = values;
   if (classes) {
     // Class scores [n, k] become their arg-max; a flat [n] is taken as class ids.
@@ -29,7 +29,7 @@ export const runTabular: SandboxTask = async (sub, ctx) => {
         const row = values.slice(i * classes.length, (i + 1) * classes.length);
         return row.indexOf(Math.max(...row));
       });
-    } else if (shape.length !== 1) throw new ContractError(`predict() must return [n, ${classes.length}] class scores or [n] class ids, got shape [${shape.join(', ')}]`);
-  } else if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) throw new ContractError(`predict() must return one number per row ([n] or [n, 1]), got shape [${shape.join(', ')}]`);
+    } else if (shape.length !== 1) throw new OutputError(`predict() must return [n, ${classes.length}] class scores or [n] class ids, got shape [${shape.join(', ')}]`);
+  } else if (!(shape.length === 1 || (shape.length === 2 && shape[1] === 1))) throw new OutputError(`predict() must return one number per row ([n] or [n, 1]), got shape [${shape.join(', ')}]`);
   return { predictions, fitCalls: calls.fit, optimizerSteps: steps() };
-};
+});

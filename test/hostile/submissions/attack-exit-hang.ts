@@ -1,4 +1,4 @@
-// expect: TIME_LIMIT /time limit of \d+ s reached/
+// expect: TIME_LIMIT /time limit of \d+ s of CPU time reached|wall-clock limit of \d+ s reached/
 // Keeps the process from ever exiting after its outputs are sent: process.reallyExit spins and an 'exit'
 // listener busy-waits a minute. The wall clock must still end it, with nothing left running.
 import * as tf from '@tensorflow/tfjs';

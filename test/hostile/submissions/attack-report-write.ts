@@ -1,4 +1,4 @@
-// expect: CRASH /ERR_ACCESS_DENIED/
+// expect: CRASH /ERR_ACCESS_DENIED|the sandbox may write only to its output folder/
 // process.report writes a diagnostic report (native code) wherever it is told: outside out/ it must be refused.
 import * as tf from '@tensorflow/tfjs';
 
