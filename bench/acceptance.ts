@@ -8,6 +8,13 @@ import { join } from 'node:path';
 import { grade } from './harness.ts';
 import { REPO_ROOT } from '../grader/spec/load.ts';
 
+// npm run acceptance -- gradescope|prairielearn: the exported course-platform graders, end to end (bench/acceptance-platforms.ts).
+const platformArg = process.argv[2];
+if (platformArg === 'gradescope' || platformArg === 'prairielearn') {
+  const { acceptPlatform } = await import('./acceptance-platforms.ts');
+  process.exit((await acceptPlatform(platformArg, process.argv[3])) ? 0 : 1);
+}
+
 const all = readdirSync(join(REPO_ROOT, 'reference')).filter((d) => existsSync(join(REPO_ROOT, 'assignments', d, 'assignment.json'))).sort();
 const ids = process.argv.slice(2).length ? process.argv.slice(2) : all;
 const f = (x: number, d = 2) => x.toFixed(d);

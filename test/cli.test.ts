@@ -123,7 +123,7 @@ test('a rerun resumes: graded submissions are reused, changed ones regraded', ()
   const quiet = cli('grade', assignment, join(subs, 'alice.ts'), '--out', out, '-q', ...common);
   assert.is(quiet.code, 0, quiet.err);
   assert.is(quiet.out, '');
-  assert.match(quiet.err, /^1\/1 passed\n\s*results:\s+out\/results\/ \(1 file, one per submission\)\n\s*summary:\s+out\/summary\.json\n$/);
+  assert.match(quiet.err, /^1\/1 passed\n\s*results:\s+out\/results\/ \(1 file, one per submission\)\n\s*summary:\s+out\/summary\.json\n\s*gradebook:\s+out\/gradebook\.csv\n\s*report:\s+out\/report\.html\n\s*reports:\s+out\/reports\/ \(1 page, one per submission\)\n$/);
 });
 
 test('one --out holds one assignment in one mode: another is refused before grading, the same one resumes', () => {
@@ -230,7 +230,8 @@ test('check mode and JSON lines for machines', () => {
   const result = events.find((e) => e.event === 'result').result;
   assert.match(result.dataset.evaluatedOn, /held-back training images \(check mode/);
   assert.is(events.at(-2).event, 'summary');
-  assert.equal(events.at(-1), { event: 'written', out: join(root, 'chk'), results: join(root, 'chk', 'results'), resultFiles: 1, summary: join(root, 'chk', 'summary.json') });
+  assert.equal(events.at(-1), { event: 'written', out: join(root, 'chk'), results: join(root, 'chk', 'results'), resultFiles: 1, summary: join(root, 'chk', 'summary.json'),
+    gradebook: join(root, 'chk', 'gradebook.csv'), html: join(root, 'chk', 'report.html'), reports: join(root, 'chk', 'reports'), reportFiles: 1 });
 });
 
 test('Ctrl-C keeps finished results, kills running submissions, and the rerun resumes', async () => {

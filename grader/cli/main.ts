@@ -3,16 +3,21 @@ import { availableParallelism } from 'node:os';
 import { readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { discoverSubmissions, ENTRY_NAMES } from '../grade/discover.ts';
+import { ENTRY_NAMES } from '../grade/discover.ts';
+import { intakeSubmissions } from '../grade/intake.ts';
+import { readRoster } from '../grade/roster.ts';
 import { runBatch, type BatchSummary } from '../grade/run-batch.ts';
 import { consoleReporter, jsonLinesReporter, quietReporter, type CliReporter } from '../report/console.ts';
-import { writeJunit } from '../report/junit.ts';
+import { writeReports, type ReportPaths } from '../report/write-reports.ts';
 import { detectIsolation } from '../sandbox/capabilities.ts';
 import { nativeAvailable } from '../backend/resolve.ts';
 import { ASSIGNMENTS_DIR, defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../spec/load.ts';
 import { defaultSecretFile, resolveSecret } from '../spec/secret.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
 import { initSubmission } from './init.ts';
+import { merge } from './merge.ts';
+import { inShard, parseShard } from '../grade/shard.ts';
+import { graderFingerprint } from '../util/fingerprint.ts';
 import { refuseForeignOutDir } from './out-dir.ts';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, environment: 3, graderError: 4, interrupted: 130 } as const;
@@ -27,7 +32,13 @@ Usage:
   dlgrade grade <assignment> <submission|folder>…  grade submissions (a folder of them is a class)
   dlgrade init <assignment> [dir]                  a student's folder: the starter as index.ts, the statement,
                                                    a tsconfig.json for type-checking (default dir ./<assignment>)
+  dlgrade merge <shard-out-dir>… --out <dir>       one class from the out folders of grade --shard runs: checks they
+                                                   were graded alike and cover every shard once, then writes one
+                                                   summary, results/, artifacts/ and the reports (--junit, --json)
   dlgrade list                                     the assignments
+  dlgrade export gradescope|prairielearn <assignment> [--out dir]
+                                                   what a course platform needs to grade with dlgrade
+                                                   (dlgrade export --help)
   dlgrade info                                     what this machine's sandbox can use
 
 <assignment> is an id from assignments/ (e.g. siamese-mnist) or a path to an assignment folder.
@@ -36,6 +47,14 @@ first found of:
   ${ENTRY_NAMES.filter((n) => n.startsWith('index.')).join(', ')}
   ${ENTRY_NAMES.filter((n) => !n.startsWith('index.')).join(', ')}
 A folder given to grade without one is a class: each source file and sub-folder in it is a submission.
+A .zip is a class as a platform exports it, unpacked safely into <cache-dir>/intake/ (a bad entry is that
+student's BAD_SUBMISSION; an unreadable archive is exit 2). Student ids, by platform:
+  Gradescope  submission_<n>/ folders + submission_metadata.yml: the first submitter's :sid (else :email)
+  Canvas      <lastfirst>_[late_]<user id>_<attachment id>_<file>: the user id; the name is <lastfirst>;
+              a student's files are one submission (Canvas's -<n> resubmission suffix removed)
+  Moodle      <Full Name>_<participant id>_assignsubmission_file_/: the participant id; the name is <Full Name>
+  otherwise   one file or folder per student at the top (or under one wrapping folder), as for a folder
+--roster overrides these. Two submissions for one student are both BAD_SUBMISSION, naming each other.
 Results: <out>/results/<submission>.json, one per submission; <out>/summary.json; <out>/artifacts/<submission>/
 (pictures, for assignments that render some). Every run ends with the paths it wrote. One --out holds one
 assignment in one mode.
@@ -49,11 +68,18 @@ Options:
   --memory-limit <MiB>    memory per submission (likewise); raising either needs --force
   --force                 allow limits above the assignment's
   --no-resume             grade everything again, ignoring earlier results in --out
+  --shard <i/n>           grade only shard i of n (0-based: 0/3, 1/3, 2/3): the submissions whose id hashes to i
+                          mod n, so a student's shard never depends on the rest of the class; recorded in the
+                          summary; put the shards together with dlgrade merge
+  --allow-partial         merge: merge even when a shard is missing or was interrupted (the summary says which)
   --backend <name>        auto (default), wasm, cpu or tensorflow (needs --allow-native)
   --allow-native          allow @tensorflow/tfjs-node's native addon (weakens the sandbox)
   --data-dir <dir>        folder with the dataset's IDX files (default: the packaged copy)
   --weights <path|url>    another pretrained base for assignments that use one (cached; default: the bundled one)
   --cache-dir <dir>       dataset cache and job folders (default $DLGRADE_CACHE_DIR or .dlgrade-cache)
+  --roster <file.csv>     who each submission is: columns submission,student_id[,name,email] (header line
+                          required); submission is a platform id or name, an archive name, or a file/folder
+                          name; results record student {id, name, email}
   --secret-file <path>    grade: the instructor's secret that seeds every graded draw (held-out points, splits,
                           pairs); default $DLGRADE_SECRET, else ${defaultSecretFile()} (created on first use).
                           Grades can only be reproduced with the same secret; check never uses it
@@ -76,6 +102,8 @@ versions, seed, dataset checksum, time and peak memory.
 class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
+  // export has its own options (grader/cli/export.ts): dispatched before the grading options are parsed.
+  if (argv[0] === 'export') return (await import('./export.ts')).exportMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -85,8 +113,9 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: 'string' }, junit: { type: 'string' }, json: { type: 'string' },
         concurrency: { type: 'string' }, 'time-limit': { type: 'string' }, 'memory-limit': { type: 'string' },
         force: { type: 'boolean' }, 'no-resume': { type: 'boolean' }, backend: { type: 'string' },
-        'allow-native': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, weights: { type: 'string' }, 'secret-file': { type: 'string' },
+        'allow-native': { type: 'boolean' }, 'data-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, weights: { type: 'string' }, 'secret-file': { type: 'string' }, roster: { type: 'string' },
         'allow-no-network-isolation': { type: 'boolean' }, 'keep-job-dirs': { type: 'boolean' },
+        shard: { type: 'string' }, 'allow-partial': { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -109,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'info': process.stdout.write(JSON.stringify(detectIsolation(), null, 2) + '\n'); return EXIT.ok;
       case 'grade':
       case 'check': return await grade(command, rest, v);
+      case 'merge': return await merge(rest, v);
       default: throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
@@ -142,6 +172,13 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
   const [assignmentRef, ...subs] = args;
   if (!assignmentRef || subs.length === 0) throw new UsageError(`${mode} needs an assignment and ${mode === 'check' ? 'a submission' : 'at least one submission'}`);
   if (mode === 'check' && subs.length > 1) throw new UsageError('check takes one submission');
+  if (mode === 'check' && v.shard !== undefined) throw new UsageError('--shard is for grade (a class); check takes one submission');
+  let shard;
+  try {
+    shard = v.shard === undefined ? undefined : parseShard(v.shard as string);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const assignment = loadAssignment(assignmentRef);
   const limits = effectiveLimits(loadDefaultLimits(), assignment, {
     timeLimitSec: positiveInt('time-limit', v['time-limit'] as string | undefined),
@@ -166,8 +203,12 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
     secretFile: v['secret-file'] as string | undefined,
     forbiddenDirs: [REPO_ROOT, resolve((v['cache-dir'] as string | undefined) ?? defaultCacheRoot())],
   }) : undefined;
-  const submissions = discoverSubmissions(subs, { single: mode === 'check' });
-  if (submissions.length === 0) throw new UsageError(`no submissions found in ${subs.join(', ')}`);
+  const roster = v.roster !== undefined ? readRoster(v.roster as string) : undefined;
+  const discovered = await intakeSubmissions(subs, { single: mode === 'check', cacheRoot: resolve((v['cache-dir'] as string | undefined) ?? defaultCacheRoot()), roster });
+  if (discovered.length === 0) throw new UsageError(`no submissions found in ${subs.join(', ')}`);
+  // --shard: this machine's slice of the class (possibly none of it: an empty shard still writes its summary).
+  const submissions = shard ? inShard(discovered, shard) : discovered;
+  if (shard && !v.quiet && v.json !== '-') process.stderr.write(`shard ${shard.index}/${shard.count}: ${submissions.length} of the class's ${discovered.length} submissions\n`);
   const outDir = resolve((v.out as string | undefined) ?? join('results', mode === 'check' ? `check-${assignment.spec.id}` : assignment.spec.id));
   // Results are named after submissions only: another assignment's (or mode's) would be overwritten.
   refuseForeignOutDir(outDir, assignment.spec.id, mode);
@@ -199,6 +240,7 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
       secret,
       backend: backend as 'auto', allowNative: !!v['allow-native'], isolation,
       resume: !v['no-resume'], keepJobDirs: !!v['keep-job-dirs'], reporter, signal: ac.signal,
+      ...(shard ? { shard: { ...shard, classTotal: discovered.length, conditions: { limits, drawId: secret?.id ?? 'public', graderHash: graderFingerprint() } } } : {}),
     });
   } catch (e) {
     // Before grading begins, problems are the assignment's or the data's (exit 2); after, the grader's.
@@ -212,8 +254,10 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
   }
   const junit = v.junit ? resolve(v.junit as string) : undefined;
   const json = jsonOut && jsonOut !== '-' ? resolve(jsonOut) : undefined;
-  if (junit) writeJunit(junit, summary);
-  if (json) writeJsonAtomic(json, summary);
+  // summary.json, gradebook.csv, report.html, reports/<submission>.html, and --junit/--json when given.
+  let reports: ReportPaths;
+  try { reports = await writeReports(summary, outDir, { junit, json }); } catch (e) { throw new GraderFault(`writing the reports: ${(e as Error).message}`, { cause: e }); }
+  for (const p of reports.problems) process.stderr.write(`dlgrade: report page not drawn in full: ${p}\n`);
   if (v.quiet) process.stderr.write(`${summary.passed}/${summary.total} passed\n`);
   // Last: where everything went (the layout of --out is in --help and the README).
   const artifacts = join(outDir, 'artifacts');
@@ -222,6 +266,7 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
     results: join(outDir, 'results'),
     resultFiles: summary.results.filter((r) => r.verdict !== 'ABORTED').length,
     summary: join(outDir, 'summary.json'),
+    gradebook: reports.gradebook, html: reports.html, reports: reports.reports, reportFiles: reports.reportFiles,
     ...(junit ? { junit } : {}),
     ...(json ? { json } : {}),
     ...(existsSync(artifacts) && readdirSync(artifacts).length > 0 ? { artifacts } : {}),

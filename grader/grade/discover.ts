@@ -20,6 +20,8 @@ export interface Submission {
   sha256: string;
   /** Why this submission will not be run, in words the student can act on (names the file). */
   refused?: string;
+  /** Who submitted it, when intake knows (a platform export's names, --roster): grader/grade/intake.ts. */
+  student?: { id: string; name?: string; email?: string };
 }
 
 /** Per submission: bytes of all its regular files together. */

@@ -26,6 +26,8 @@ export interface Judgement {
   maxPoints: number;
   /** Reasons to review this result by hand (a value beyond an item's reviewAbove/reviewBelow); the verdict stands. */
   flags?: string[];
+  /** For PASS and FAIL: the hints and verify problems the verdict's reason used (kept to re-judge after a rubric change). */
+  inputs?: JudgeInputs;
 }
 
 const compare: Record<Op, (a: number, b: number) => boolean> = {
@@ -129,15 +131,35 @@ export function unmeasuredJudgement(rubric: RubricItem[], verdict: Verdict, reas
 }
 
 export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: RubricItem[], verified?: VerifyResult): Judgement {
-  const maxPoints = rubric.reduce((s, r) => s + r.points, 0);
   const unmeasured = (verdict: Verdict, reason?: string) => unmeasuredJudgement(rubric, verdict, reason);
   if (outcome.status !== 'OK') return unmeasured(outcome.status, outcome.reason);
   const problem = outputProblem(outcome, prepared);
   if (problem) return unmeasured('BAD_OUTPUT', problem);
   const metrics = prepared.score(outcome.outputs, verified);
   const hints = { ...prepared.hints?.(outcome.outputs, metrics, verified) };
+  // A verify stage reports problems either by failing or as `errors: string[]` beside its outputs.
+  const listed = (verified?.outputs as { errors?: unknown } | undefined)?.errors;
+  const verifyProblems = [verified?.error, ...(Array.isArray(listed) ? listed.map(String) : [])].filter((p): p is string => !!p);
+  return judgeMetrics(metrics, rubric, { hints, verifyProblems }, prepared.checkMeasuredOn);
+}
+
+/**
+ * What a PASS/FAIL verdict rests on besides the metrics: every metric's hint
+ * (shown when its item fails) and the verify stage's problems. Stored in the
+ * result, so that a rubric change re-judges it without running anything.
+ */
+export interface JudgeInputs { hints: Record<string, string>; verifyProblems: string[] }
+
+/**
+ * The verdict of measured metrics against a rubric: PASS when every item meets
+ * its threshold, else FAIL. Used by judge() and, with a result's stored
+ * metrics and inputs, to re-judge after a rubric change.
+ */
+export function judgeMetrics(metrics: Record<string, number>, rubric: RubricItem[], inputs: JudgeInputs, checkMeasuredOn?: string): Judgement {
+  const maxPoints = rubric.reduce((s, r) => s + r.points, 0);
+  const { hints } = inputs;
   const items = rubric.map((r): RubricResult => {
-    const title = prepared.checkMeasuredOn && r.evidence === 'measured' ? checkTitle(r.title, prepared.checkMeasuredOn) : r.title;
+    const title = checkMeasuredOn && r.evidence === 'measured' ? checkTitle(r.title, checkMeasuredOn) : r.title;
     const value = metrics[r.metric];
     if (value === undefined) return { ...r, title, value: null, passed: false, detail: `metric "${r.metric}" was not computed` };
     const passed = compare[r.op](value, r.threshold);
@@ -146,10 +168,7 @@ export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: R
   });
   const points = items.reduce((s, r) => s + (r.passed ? r.points : 0), 0);
   const flags = items.flatMap((r) => (r.value === null ? [] : reviewFlag(r, r.value)));
-  // A verify stage reports problems either by failing or as `errors: string[]` beside its outputs.
-  const listed = (verified?.outputs as { errors?: unknown } | undefined)?.errors;
-  const problems = [verified?.error, ...(Array.isArray(listed) ? listed.map(String) : [])].filter(Boolean);
-  const lines = problems.length ? [`verification stage: ${problems.join('; ')}`] : [];
+  const lines = inputs.verifyProblems.length ? [`verification stage: ${inputs.verifyProblems.join('; ')}`] : [];
   // Each failing item's hint, once (a verify problem may already say it).
   for (const r of items) {
     const hint = r.passed || r.value === null ? undefined : (hints[r.metric] ?? genericHint(r.metric, r.value));
@@ -158,7 +177,7 @@ export function judge(outcome: SandboxOutcome, prepared: PreparedTask, rubric: R
   const reason = lines.length ? lines.join('\n') : undefined;
   return {
     verdict: items.every((r) => r.passed) ? 'PASS' : 'FAIL', ...(reason ? { reason } : {}), metrics, rubric: items, points, maxPoints,
-    ...(flags.length ? { flags } : {}),
+    ...(flags.length ? { flags } : {}), inputs,
   };
 }
 

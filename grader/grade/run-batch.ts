@@ -16,13 +16,15 @@ import type { Assignment, Limits } from '../spec/types.ts';
 import { drawSeed, type Secret } from '../spec/secret.ts';
 import { check, compile } from '../spec/validate.ts';
 import { taskHost } from '../tasks/hosts.ts';
-import type { Mode, Progress, VerifyResult } from '../tasks/types.ts';
+import type { Mode, Progress, TaskPlots, VerifyResult } from '../tasks/types.ts';
 import { readJson, sha256, writeJsonAtomic } from '../util/fs.ts';
 import { runEnvironment } from '../report/environment.ts';
 import { resolveBackend, type ResolvedBackend } from '../backend/resolve.ts';
 import { resultSchema, type SubmissionResult } from '../report/result.ts';
-import { judge, outputProblem, unmeasuredJudgement, type Verdict } from './judge.ts';
+import { judge, outputProblem, unmeasuredJudgement, type JudgeInputs, type Verdict } from './judge.ts';
+import { planResume, rejudgeResult, runInputsHash, withPrevious, withStudent } from './regrade.ts';
 import type { Submission } from './discover.ts';
+import type { ShardRecord } from './shard.ts';
 
 export interface BatchOptions {
   assignment: Assignment;
@@ -43,6 +45,8 @@ export interface BatchOptions {
   keepJobDirs?: boolean;
   reporter: Reporter;
   signal?: AbortSignal;
+  /** --shard: recorded in the summary (the submissions given are already this shard's). */
+  shard?: ShardRecord;
 }
 
 export interface BatchSummary {
@@ -51,12 +55,22 @@ export interface BatchSummary {
   total: number;
   passed: number;
   reused: number;
+  /** Results judged again from their stored metrics after a rubric change (nothing ran). */
+  rejudged?: number;
+  /** Submissions run again although a result of the same bytes was on file (grader code, task or limits changed; or --no-resume). */
+  regraded?: number;
+  /** Of the re-judged and regraded, those whose verdict or points changed (they carry `previous`). */
+  changed?: number;
   counts: Partial<Record<Verdict, number>>;
   points: number;
   maxPoints: number;
   elapsedSec: number;
   interrupted: boolean;
   results: SubmissionResult[];
+  /** Set when graded with --shard i/n (grader/grade/shard.ts). */
+  shard?: ShardRecord;
+  /** Set by dlgrade merge: which shards the summary was merged from (grader/cli/merge.ts). */
+  merged?: { count: number; indices: number[]; missing: number[] };
 }
 
 export interface Reporter {
@@ -84,24 +98,28 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   const resultsDir = join(o.outDir, 'results');
   mkdirSync(resultsDir, { recursive: true });
 
-  const keyOf = (s: Submission) => sha256(JSON.stringify([o.assignment.specHash, o.mode, o.limits, backend.name, prepared.dataset.checksum, s.sha256, environment.packages, environment.graderHash, drawId]));
-  const previous = new Map<string, SubmissionResult>();
-  if (o.resume) {
-    for (const s of o.submissions) {
-      const file = join(resultsDir, `${s.id}.json`);
-      if (!existsSync(file)) continue;
-      try {
-        const r = check<SubmissionResult>(validateResult, readJson(file), file);
-        if (r.gradingKey === keyOf(s)) previous.set(s.id, r);
-      } catch { /* unreadable or stale result: grade again */ }
-    }
+  // What decides the run (grader/grade/regrade.ts): not the rubric, which only decides the judgement.
+  const inputsHash = runInputsHash(spec, prepared);
+  const keyOf = (s: Submission) => sha256(JSON.stringify(['run', inputsHash, o.mode, o.limits, backend.name, s.sha256, environment.packages, environment.graderHash, drawId]));
+  const plan = planResume(o.submissions, resultsDir, keyOf, o.assignment.specHash, spec.rubric, o.resume);
+  const previous = plan.reuse;
+  const rejudged = new Map<string, SubmissionResult>();
+  for (const s of o.submissions) {
+    const kept = previous.get(s.id), old = plan.rejudge.get(s.id);
+    // Reused as is, but named as intake names the student now (a roster may have changed).
+    const renamed = kept && withStudent(kept, s.student);
+    const next = renamed ?? (old && rejudgeResult(old, spec, o.assignment.specHash, prepared.checkMeasuredOn, s.student));
+    if (!next) continue;
+    try { writeJsonAtomic(join(resultsDir, `${s.id}.json`), next); } catch { /* kept in the summary */ }
+    (renamed ? previous : rejudged).set(s.id, next);
   }
-  const toRun = o.submissions.filter((s) => !previous.has(s.id));
+  const toRun = o.submissions.filter((s) => !previous.has(s.id) && !rejudged.has(s.id));
   const cleaned = cleanStale(o.cacheRoot, isolation);
   o.reporter.begin({ assignment: o.assignment, mode: o.mode, total: o.submissions.length, toRun: toRun.length, concurrency: o.concurrency, limits: o.limits, isolation, backend, cleaned });
   for (const r of previous.values()) o.reporter.done(r, true);
+  for (const r of rejudged.values()) o.reporter.done(r, false);
 
-  const results = new Map<string, SubmissionResult>(previous);
+  const results = new Map<string, SubmissionResult>([...previous, ...rejudged]);
   let interrupted = false;
   // A reporter is display only: its failure must never cost a result.
   const report = <K extends keyof Reporter>(k: K, ...args: Parameters<Reporter[K]>) => {
@@ -125,6 +143,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           result = graderErrorResult(s, ctx, e);
         }
         if (result.verdict === 'ABORTED') { results.set(s.id, result); return; } // not a verdict: left for the resumed batch
+        result = withPrevious(result, plan.earlier.get(s.id)); // a regrade: says what it had before, when that changed
         try {
           writeJsonAtomic(join(resultsDir, `${s.id}.json`), result);
         } catch (e) {
@@ -182,6 +201,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
       }
       ctx.step = 'score';
       const j = judge(outcome, prepared, spec.rubric, verified);
+      ctx.judgeInputs = j.inputs;
+      let plots: TaskPlots | undefined;
+      if (prepared.plots && (j.verdict === 'PASS' || j.verdict === 'FAIL')) {
+        try { plots = prepared.plots(outcome.outputs, verified); } catch { /* report plots only: never costs a grade */ }
+      }
       let artifacts: string[] | undefined;
       if (prepared.render && (j.verdict === 'PASS' || j.verdict === 'FAIL')) {
         ctx.step = 'render';
@@ -193,11 +217,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           artifacts = [`(rendering failed: ${clip((e as Error).message, 500)})`];
         }
       }
-      return makeResult(s, ctx, { verdict: j.verdict, reason: j.reason, rubric: j.rubric, metrics: j.metrics, points: j.points, maxPoints: j.maxPoints, artifacts, flags: j.flags });
+      return makeResult(s, ctx, { verdict: j.verdict, reason: j.reason, rubric: j.rubric, metrics: j.metrics, points: j.points, maxPoints: j.maxPoints, artifacts, flags: j.flags, ...(plots && Object.keys(plots).length ? { plots } : {}) });
     }
   }
 
-  function makeResult(s: Submission, ctx: StepContext, j: Pick<SubmissionResult, 'verdict' | 'reason' | 'rubric' | 'metrics' | 'points' | 'maxPoints'> & Pick<Partial<SubmissionResult>, 'artifacts' | 'flags' | 'warnings'>): SubmissionResult {
+  function makeResult(s: Submission, ctx: StepContext, j: Pick<SubmissionResult, 'verdict' | 'reason' | 'rubric' | 'metrics' | 'points' | 'maxPoints'> & Pick<Partial<SubmissionResult>, 'artifacts' | 'flags' | 'warnings' | 'plots'>): SubmissionResult {
     const outcome = ctx.outcome;
     const total = (performance.now() - ctx.tStart) / 1000;
     const inSubmission = outcome?.timings.startupSec !== undefined ? outcome.elapsedSec - outcome.timings.startupSec : 0;
@@ -206,6 +230,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     return {
       schemaVersion: 1,
       submission: { id: s.id, path: s.path, sha256: s.sha256 },
+      ...(s.student ? { student: s.student } : {}),
       assignment: { id: spec.id, title: spec.title, specHash: o.assignment.specHash },
       mode: o.mode,
       gradingKey: keyOf(s),
@@ -218,6 +243,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
       points: j.points,
       maxPoints: j.maxPoints,
       ...(outcome?.lastProgress ? { lastProgress: outcome.lastProgress } : {}),
+      ...(outcome?.history?.length ? { history: outcome.history } : {}),
+      ...(j.plots ? { plots: j.plots } : {}),
       ...(j.artifacts ? { artifacts: j.artifacts } : {}),
       outputTail: outcome?.outputTail ?? [],
       outputBytes: outcome?.outputBytes ?? 0,
@@ -235,6 +262,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
       seed: spec.seed,
       startedAt: ctx.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
+      judgedAt: new Date().toISOString(),
+      ...(ctx.judgeInputs ? { judgeInputs: ctx.judgeInputs } : {}),
     };
   }
 
@@ -262,12 +291,16 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     total: o.submissions.length,
     passed: counts.PASS ?? 0,
     reused: previous.size,
+    rejudged: rejudged.size,
+    regraded: ordered.filter((r) => plan.earlier.has(r.submission.id) && !rejudged.has(r.submission.id) && r.verdict !== 'ABORTED').length,
+    changed: ordered.filter((r) => r.previous && (rejudged.has(r.submission.id) || plan.earlier.has(r.submission.id))).length,
     counts,
     points: ordered.reduce((s, r) => s + r.points, 0),
     maxPoints: ordered.reduce((s, r) => s + r.maxPoints, 0),
     elapsedSec: round2((performance.now() - t0) / 1000),
     interrupted,
     results: ordered,
+    ...(o.shard ? { shard: o.shard } : {}),
   };
   writeJsonAtomic(join(o.outDir, 'summary.json'), summary);
   o.reporter.end(summary);
@@ -292,7 +325,7 @@ export function closeToLimits(outcome: Pick<SandboxOutcome, 'cpuSec' | 'elapsedS
 
 type Step = 'run' | 'validate' | 'verify' | 'score' | 'render' | 'write';
 const STEP_WORDS: Record<Step, string> = { run: 'running', validate: 'validating the outputs of', verify: 'verifying', score: 'scoring', render: 'rendering', write: 'writing the result of' };
-interface StepContext { step: Step; startedAt: Date; tStart: number; outcome?: SandboxOutcome }
+interface StepContext { step: Step; startedAt: Date; tStart: number; outcome?: SandboxOutcome; judgeInputs?: JudgeInputs }
 const MAX_REASON = 8192;
 
 function clip(s: string, n: number): string {

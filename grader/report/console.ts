@@ -128,7 +128,9 @@ export function formatResult(r: SubmissionResult, c = paint(false), reused = fal
 
 export function formatSummary(s: BatchSummary, c = paint(false)): string {
   const parts = Object.entries(s.counts).map(([v, n]) => `${n} ${v}`).join(', ');
-  return `${c(1, `${s.passed}/${s.total} passed`)}${parts ? ` (${parts})` : ''}, ${s.points}/${s.maxPoints} points, ${s.elapsedSec.toFixed(1)} s` +
+  // After a fix (grader/grade/regrade.ts): how many were re-judged without running, run again, and changed.
+  const regrade = (s.rejudged ?? 0) + (s.regraded ?? 0) > 0 ? `; ${s.rejudged ?? 0} re-judged from stored metrics, ${s.regraded ?? 0} regraded, ${s.changed ?? 0} changed` : '';
+  return `${c(1, `${s.passed}/${s.total} passed`)}${parts ? ` (${parts})` : ''}, ${s.points}/${s.maxPoints} points, ${s.elapsedSec.toFixed(1)} s${regrade}` +
     `${s.interrupted ? c(33, ' — interrupted; run the same command again to resume') : ''}\n`;
 }
 
@@ -142,6 +144,13 @@ export interface Written {
   resultFiles: number;
   /** <out>/summary.json */
   summary: string;
+  /** <out>/gradebook.csv: one row per student (write-reports.ts). */
+  gradebook?: string;
+  /** <out>/report.html: the class report. */
+  html?: string;
+  /** <out>/reports: one <submission>.html per submission. */
+  reports?: string;
+  reportFiles?: number;
   /** --junit, when given. */
   junit?: string;
   /** --json <file>, when given. */
@@ -165,6 +174,9 @@ export function formatWritten(w: Written, cwd = process.cwd()): string {
   const rows: [string, string][] = [
     ['results', `${dir(w.results)} (${w.resultFiles} file${w.resultFiles === 1 ? '' : 's'}, one per submission)`],
     ['summary', shownPath(w.summary, cwd)],
+    ...(w.gradebook ? [['gradebook', shownPath(w.gradebook, cwd)] as [string, string]] : []),
+    ...(w.html ? [['report', shownPath(w.html, cwd)] as [string, string]] : []),
+    ...(w.reports ? [['reports', `${dir(w.reports)} (${w.reportFiles ?? 0} page${w.reportFiles === 1 ? '' : 's'}, one per submission)`] as [string, string]] : []),
     ...(w.junit ? [['junit', shownPath(w.junit, cwd)] as [string, string]] : []),
     ...(w.json ? [['json', shownPath(w.json, cwd)] as [string, string]] : []),
     ...(w.artifacts ? [['artifacts', dir(w.artifacts)] as [string, string]] : []),

@@ -4,11 +4,14 @@ import { VERDICTS, type Judgement, type RubricResult, type Verdict } from '../gr
 import type { Isolation } from '../sandbox/capabilities.ts';
 import type { BackendReport } from '../sandbox/protocol.ts';
 import type { Limits } from '../spec/types.ts';
-import type { Mode, Progress } from '../tasks/types.ts';
+import type { Mode, Progress, TaskPlots } from '../tasks/types.ts';
+import type { HistoryEntry } from '../sandbox/progress-history.ts';
 
 export interface SubmissionResult {
   schemaVersion: 1;
   submission: { id: string; path: string; sha256: string };
+  /** Who submitted it, when known: from the platform's export names (Canvas, Moodle, Gradescope) or --roster (grader/grade/intake.ts). */
+  student?: { id: string; name?: string; email?: string };
   assignment: { id: string; title: string; specHash: string };
   mode: Mode;
   /** Identifies what was graded under which conditions; a resumed run reuses a result only if it matches. */
@@ -24,6 +27,10 @@ export interface SubmissionResult {
   points: number;
   maxPoints: number;
   lastProgress?: Progress;
+  /** Train-phase progress as the submission's own loop reported it (in-realm: could be forged), at most MAX_HISTORY entries. */
+  history?: HistoryEntry[];
+  /** Plot data the task computed on the grader's side from validated outputs and hidden labels (ROC, confusion matrix). */
+  plots?: TaskPlots;
   /** Files rendered for this result (feature maps…), relative to the results folder. */
   artifacts?: string[];
   outputTail: string[];
@@ -37,6 +44,12 @@ export interface SubmissionResult {
   seed: number;
   startedAt: string;
   finishedAt: string;
+  /** When the verdict was last reached: the run's end, or a later re-judgement from the stored metrics (rubric change). */
+  judgedAt?: string;
+  /** What a PASS/FAIL verdict rests on besides the metrics (hints, verify problems): lets a rubric change re-judge without running. */
+  judgeInputs?: { hints: Record<string, string>; verifyProblems: string[] };
+  /** The verdict and points this submission had before this regrade or re-judgement, when they changed. */
+  previous?: { verdict: string; points: number; gradedAt: string };
 }
 
 export interface RunEnvironment {

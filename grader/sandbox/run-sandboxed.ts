@@ -26,6 +26,7 @@ import { OutputTail, lineSplitter } from './output-tail.ts';
 import { leaseUid, type UidLease } from './uid-lease.ts';
 import { sandboxV8Flags } from './v8-flags.ts';
 import { childMessageSchema, type BackendReport, type ChildMessage, type JobFile } from './protocol.ts';
+import { ProgressHistory, type HistoryEntry } from './progress-history.ts';
 
 export type RunStatus = 'OK' | 'TIME_LIMIT' | 'MEMORY_LIMIT' | 'CRASH' | 'BAD_SUBMISSION' | 'BAD_OUTPUT' | 'TAMPERED' | 'ABORTED';
 
@@ -60,6 +61,8 @@ export interface SandboxOutcome {
   outputs?: unknown;
   backend?: BackendReport;
   lastProgress?: Progress;
+  /** The train-phase progress (epoch and logs) as the submission's loop reported it, evenly thinned to at most MAX_HISTORY entries. */
+  history?: HistoryEntry[];
   outputTail: string[];
   outputBytes: number;
   elapsedSec: number;
@@ -222,6 +225,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     child.stderr!.on('data', (c: Buffer) => tail.push(c));
     let ready: BackendReport | undefined, startupSec: number | undefined;
     let lastProgress: Progress | undefined, result: { outputs: unknown } | undefined;
+    const history = new ProgressHistory();
     let error: Extract<ChildMessage, { t: 'error' }> | undefined;
     let protocolProblem: string | undefined, forged: string | undefined, badOutputs: string | undefined;
     let seq = 0, lastForward = 0;
@@ -247,6 +251,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
       else if (m.t === 'progress') {
         const { t: _t, ...p } = m;
         lastProgress = p;
+        history.push(p);
         const now = performance.now();
         if (now - lastForward >= PROGRESS_EVERY_MS) { lastForward = now; events.onProgress?.(p, sec(tStart)); }
       }
@@ -291,7 +296,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     const cpuSec = Math.round(cpu.seconds() * 100) / 100;
     const peakMiB = Math.round(guard.peakBytes() / 1048576);
     const lines = tail.lines();
-    const out = { backend: forged ? undefined : ready, lastProgress, outputTail: lines, outputBytes: tail.total, elapsedSec, cpuSec, peakMiB, timings: { compileSec, startupSec }, ...(warnings.length && !forged ? { warnings } : {}) };
+    const out = { backend: forged ? undefined : ready, lastProgress, ...(forged || !history.entries().length ? {} : { history: history.entries() }), outputTail: lines, outputBytes: tail.total, elapsedSec, cpuSec, peakMiB, timings: { compileSec, startupSec }, ...(warnings.length && !forged ? { warnings } : {}) };
     const where = describeProgress(lastProgress);
     if (aborted) return { ...out, status: 'ABORTED', reason: 'grading was interrupted' };
     if (forged) return { ...out, status: 'TAMPERED', reason: `wrote ${forged} to the grader's result channel: nothing it reported is trusted, and the result is flagged for review` };

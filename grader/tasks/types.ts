@@ -43,12 +43,22 @@ export interface PreparedTask {
   verify?: { params: Record<string, unknown> };
   /** Writes pictures of validated outputs into `dir` for the report; returns the file names. */
   render?(outputs: unknown, dir: string): string[];
+  /** Data for the report's plots, computed here from validated outputs and the hidden labels (bounded: ≤ MAX_ROC_POINTS ROC points). */
+  plots?(outputs: unknown, verified?: VerifyResult): TaskPlots;
   /** Computes every metric the rubric may name, from validated outputs. */
   score(outputs: unknown, verified?: VerifyResult): Record<string, number>;
   /** Per metric, one sentence saying why its value is what it is and what to do; judge shows it when that item fails. */
   hints?(outputs: unknown, metrics: Record<string, number>, verified?: VerifyResult): Record<string, string>;
   /** Set when check mode measures on other data than the rubric titles name (held-back training images, not the test set): what it measures on. */
   checkMeasuredOn?: string;
+}
+
+/** What the HTML report plots for a result, measured on the trusted side (hidden labels never leave the grader). */
+export interface TaskPlots {
+  /** Receiver operating characteristic of a verification score (grader/metrics/auc.ts rocCurve). */
+  roc?: { fpr: number[]; tpr: number[]; auc: number };
+  /** counts[truth][predicted] (grader/metrics/classes.ts confusionMatrix). */
+  confusion?: { labels: string[]; counts: number[][] };
 }
 
 export interface VerifyResult {

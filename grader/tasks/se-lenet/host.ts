@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLabels, type DatasetName } from '../../data/image-dataset.ts';
 import { range } from '../../data/pairs.ts';
+import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
 import { renderGrid } from '../../report/render-png.ts';
 import { makeRng, shuffle } from '../../util/rng.ts';
 import { writeIndexFiles } from '../shared/pair-files.ts';
@@ -129,17 +130,20 @@ export const seLenet: TaskHost = {
         const o = outputs as Outputs;
         const v = verified?.outputs as Partial<SeLenetVerify> | undefined;
         const classes = Array.isArray(v?.classes) && v.classes.length === truth.length ? v.classes : undefined;
-        let right = 0;
-        classes?.forEach((c, i) => { if (c === truth[i]) right++; });
         const varied = (t: Shaped) => t.values.some((v) => v !== t.values[0]);
         const [, h, w, ch] = o.maps.shape;
         return {
-          accuracy: right / truth.length,
+          accuracy: accuracy(classes ?? [], truth),
           // Only a model that loaded (and so made the scored predictions) is inspected.
           se_blocks: classes ? countSe(v?.modelJson) : 0,
           feature_maps_ok: o.maps.shape.length === 4 && o.maps.shape[0] === CLASSES && h! >= 2 && w! >= 2 && ch! >= 1 && varied(o.maps) ? 1 : 0,
           feature_vectors_ok: o.vectors.shape.length === 2 && o.vectors.shape[0] === CLASSES && o.vectors.shape[1]! >= 2 && varied(o.vectors) ? 1 : 0,
         };
+      },
+      plots(_outputs, verified?: VerifyResult) {
+        const v = verified?.outputs as Partial<SeLenetVerify> | undefined;
+        if (!Array.isArray(v?.classes) || v.classes.length !== truth.length) return {};
+        return { confusion: { labels: Array.from({ length: CLASSES }, (_, i) => String(i)), counts: confusionMatrix(v.classes, truth, CLASSES) } };
       },
       hints(outputs, metrics, verified?: VerifyResult): Record<string, string> {
         const o = outputs as Outputs;

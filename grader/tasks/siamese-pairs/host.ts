@@ -5,7 +5,7 @@
 import { evalSplit } from '../shared/eval-split.ts';
 import type { DatasetName } from '../../data/image-dataset.ts';
 import { balancedPairs, PairCountError, type PairSet } from '../../data/pairs.ts';
-import { rocAuc } from '../../metrics/auc.ts';
+import { rocAuc, rocCurve } from '../../metrics/auc.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
 import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
 
@@ -79,6 +79,9 @@ export const siamesePairs: TaskHost = {
       score(outputs) {
         const d = (outputs as { distances: number[] }).distances;
         return { auc: rocAuc(d, pairs.label), best_accuracy: bestThresholdAccuracy(d, pairs.label) };
+      },
+      plots(outputs) {
+        return { roc: rocCurve((outputs as { distances: number[] }).distances, pairs.label) };
       },
     };
   },
