@@ -177,6 +177,16 @@ test('console marks integrity-signal items; the verdict text is unchanged; flags
   assert.match(text, 'flagged: review: auc 0.9999 is far above what the reference reaches (0.986)');
 });
 
+test('console: a failing item\'s hint is shown once (on the item), other reason lines as reason', () => {
+  const j = judge(outcome({}), prepared({ auc: 0.3, fit_calls: 1 }), [auc, fit]);
+  assert.is(j.verdict, 'FAIL');
+  const hint = 'an AUC below 0.5 means your scores may be reversed: larger must mean the positive class';
+  assert.ok(j.reason?.includes(hint), `the reason carries the hint for JUnit and the platforms: ${j.reason}`);
+  const text = formatResult({ ...fakeResult(), verdict: j.verdict, rubric: j.rubric, reason: `${j.reason}\nverification stage: model did not load` });
+  assert.is(text.split(hint).length - 1, 1, text);
+  assert.match(text, /reason: verification stage: model did not load/);
+});
+
 test('JUnit names integrity-signal cases and carries evidence as a property; flags as suite properties', () => {
   const r = fakeResult(['review: auc too high']);
   const summary: BatchSummary = {

@@ -116,7 +116,9 @@ export function formatResult(r: SubmissionResult, c = paint(false), reused = fal
   const lines = [head];
   // Observed inside the submission's own process: say so, it is not proof.
   for (const item of r.rubric) lines.push(`    ${item.passed ? c(32, '✓') : c(31, '✗')} ${item.title}${item.evidence === 'signal' ? ` ${c(2, SIGNAL_LABEL)}` : ''}: ${item.detail}`);
-  if (r.reason) lines.push(...r.reason.split('\n').map((l, i) => `    ${i === 0 ? 'reason: ' : '        '}${l}`));
+  // A FAIL's reason repeats each failing item's hint, already shown on the item's line: shown once.
+  const reason = (r.reason ?? '').split('\n').filter((l) => l && !r.rubric.some((item) => item.detail.includes(l)));
+  lines.push(...reason.map((l, i) => `    ${i === 0 ? 'reason: ' : '        '}${l}`));
   for (const f of r.flags ?? []) lines.push(c(33, `    flagged: ${f}`));
   for (const w of r.warnings ?? []) lines.push(c(33, `    warning: ${w}`));
   if (r.verdict !== 'PASS' && r.verdict !== 'FAIL' && r.outputTail.length) {
