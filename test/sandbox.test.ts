@@ -103,7 +103,7 @@ test('the time limit counts CPU time: sleeping past it passes; the wall clock (2
   assert.ok(slept.usage.cpuSec! < 6, `CPU ${slept.usage.cpuSec} s for a sleeping submission`);
   const forever = verdict('sleeps-forever');
   assert.is(forever.verdict, 'TIME_LIMIT');
-  assert.match(forever.reason!, /^wall-clock limit of 16 s reached during training \(2 × the 8 s time limit\) after only \d+ s of CPU time \(a run that waits or sleeps ends here\)/);
+  assert.match(forever.reason!, /^wall-clock limit of 16 s reached during training \(2 × the 8 s time limit\) after only \d+ s of CPU time \(the wall clock ends runs that wait, sleep or get little CPU\)/);
   assert.ok(forever.usage.elapsedSec >= 16 && forever.usage.elapsedSec < 20, `elapsed ${forever.usage.elapsedSec}`);
 });
 

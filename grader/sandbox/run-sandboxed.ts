@@ -304,7 +304,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     const backstop = (signal === 'SIGKILL' || code === 137) && elapsedSec * 1000 >= wallMs;
     if (timedOut) return { ...out, status: 'TIME_LIMIT', reason: `time limit of ${req.limits.timeLimitSec} s of CPU time reached${where} (wall clock ${Math.round(elapsedSec)} s)` };
     if (wallTimedOut || backstop) {
-      return { ...out, status: 'TIME_LIMIT', reason: `wall-clock limit of ${wallLimitSec(req.limits)} s reached${where} (${WALL_CLOCK_FACTOR} × the ${req.limits.timeLimitSec} s time limit) after only ${Math.round(cpuSec)} s of CPU time (a run that waits or sleeps ends here)` };
+      return { ...out, status: 'TIME_LIMIT', reason: `wall-clock limit of ${wallLimitSec(req.limits)} s reached${where} (${WALL_CLOCK_FACTOR} × the ${req.limits.timeLimitSec} s time limit) after only ${Math.round(cpuSec)} s of CPU time (the wall clock ends runs that wait, sleep or get little CPU)` };
     }
     const usage = treeUsage(outDir, { bytes: MAX_ARTIFACT_BYTES, files: MAX_ARTIFACT_FILES });
     // The tmpfs answers ENOSPC where polling would have killed it: the same verdict either way.

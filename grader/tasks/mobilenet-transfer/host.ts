@@ -4,6 +4,7 @@
 // itself: after each of the first `epochs` epochs of the submission's
 // model.fit, the sandbox half asks the submission to classify validation
 // images whose labels stay here, and this half scores those answers.
+import { accuracy } from '../../metrics/classes.ts';
 import { makeRng, shuffle } from '../../util/rng.ts';
 import { ensurePretrained, type BundledBaseName } from '../../data/pretrained.ts';
 import type { DatasetName } from '../../data/image-dataset.ts';
@@ -115,11 +116,10 @@ export const mobilenetTransfer: TaskHost = {
       },
       score(outputs) {
         const o = outputs as Outputs;
-        const accuracy = (classes: number[]) => classes.reduce((n, c, i) => n + (c === truth[i] ? 1 : 0), 0) / truth.length;
-        const acc = o.epochs.map((e) => accuracy(e.classes));
+        const acc = o.epochs.map((e) => accuracy(e.classes, truth));
         const scored = acc[p.epochs - 1]!;
         // NaN (not measured) when the zeroed evaluation failed: the item then fails.
-        const zeroed = 'classes' in o.baseCheck ? accuracy(o.baseCheck.classes) : NaN;
+        const zeroed = 'classes' in o.baseCheck ? accuracy(o.baseCheck.classes, truth) : NaN;
         // Ran: any evaluation counts (a submission may compute the validation images' base features once and reuse
         // them). Matters: with the base's weights zeroed, the same images are classified far worse. A predict() that
         // calls the base on a dummy input and classifies without it keeps its accuracy. Both in-realm: a signal.

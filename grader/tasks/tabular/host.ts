@@ -2,6 +2,7 @@
 // model.fit) and Iris classification with a hand-written training loop
 // (lab 9, fit refused). The grader holds out a test split seeded by the
 // instructor's secret; its targets never enter the sandbox.
+import { accuracy } from '../../metrics/classes.ts';
 import { loadTabular, type TabularName } from '../../data/tabular.ts';
 import { makeRng, shuffle } from '../../util/rng.ts';
 import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
@@ -97,7 +98,7 @@ export const tabular: TaskHost = {
       score(outputs) {
         const o = outputs as Outputs;
         const common = { fit_calls: o.fitCalls, optimizer_steps: o.optimizerSteps };
-        if (k) return { accuracy: o.predictions.filter((c, i) => c === truth[i]).length / truth.length, ...common };
+        if (k) return { accuracy: accuracy(o.predictions, truth), ...common };
         const err = o.predictions.map((v, i) => v - truth[i]!);
         return { mae: err.reduce((s, e) => s + Math.abs(e), 0) / err.length, mse: err.reduce((s, e) => s + e * e, 0) / err.length, ...common };
       },

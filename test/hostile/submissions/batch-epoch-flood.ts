@@ -1,4 +1,4 @@
-// expect: TIME_LIMIT /time limit of \d+ s of CPU time reached at epoch \d+/
+// expect: TIME_LIMIT /(time limit of \d+ s of CPU time|wall-clock limit of \d+ s) reached at epoch \d+/
 // Thousands of one-sample epochs: a progress message each, until the time limit.
 import * as tf from '@tensorflow/tfjs';
 export async function train() {
