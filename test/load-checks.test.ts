@@ -47,7 +47,7 @@ test('a rubric metric the task does not compute fails at load, naming the file a
     ],
   });
   const err = errorOf(() => loadAssignment(dir));
-  assert.is(err.message, `${join(dir, 'assignment.json')}: rubric[1].metric "acc" is not computed by task siamese-pairs (it computes: auc, best_accuracy)`);
+  assert.is(err.message, `${join(dir, 'assignment.json')}: rubric[1].metric "acc" is not computed by task siamese-pairs (it computes: auc, best_accuracy, threshold_accuracy, shared_embedding)`);
 });
 
 test('task parameters are checked against the task schema at load, naming the task fields', () => {

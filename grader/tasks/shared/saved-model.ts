@@ -98,17 +98,20 @@ export interface ReadModel {
   json: { modelTopology: object; weightsManifest?: unknown };
 }
 
-/** Verify stage: reads artifactsDir/scored-model/model.json, bounded. Throws a message naming the problem. */
-export function readSavedModel(artifactsDir: string): ReadModel {
-  const path = join(artifactsDir, SCORED_MODEL_DIR, MODEL_JSON);
+/**
+ * Verify stage: reads artifactsDir/scored-model/model.json (or `dir`/model.json: a model the
+ * submission saved itself), bounded. Throws a message naming the problem.
+ */
+export function readSavedModel(artifactsDir: string, dir = SCORED_MODEL_DIR): ReadModel {
+  const path = join(artifactsDir, dir, MODEL_JSON);
   let st: fs.Stats;
   try {
     st = lstatSync(path);
   } catch {
-    throw new Error(`${SCORED_MODEL_DIR}/${MODEL_JSON} is missing: the run stage did not save the model`);
+    throw new Error(`${dir}/${MODEL_JSON} is missing: ${dir === SCORED_MODEL_DIR ? 'the run stage did not save the model' : 'the submission did not save its model there'}`);
   }
-  if (!st.isFile()) throw new Error(`${SCORED_MODEL_DIR}/${MODEL_JSON} is not a regular file`);
-  if (st.size > MAX_MODEL_JSON_BYTES) throw new Error(`${SCORED_MODEL_DIR}/${MODEL_JSON} is larger than ${MAX_MODEL_JSON_BYTES >> 20} MiB`);
+  if (!st.isFile()) throw new Error(`${dir}/${MODEL_JSON} is not a regular file`);
+  if (st.size > MAX_MODEL_JSON_BYTES) throw new Error(`${dir}/${MODEL_JSON} is larger than ${MAX_MODEL_JSON_BYTES >> 20} MiB`);
   const text = readFileSync(path, 'utf8');
   const json = parseModelJsonText(text) as ReadModel['json']; // size and nesting checked before parsing
   return { text, saved: savedModelOf(json), json };

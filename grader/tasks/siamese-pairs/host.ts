@@ -2,12 +2,28 @@
 // submission trains on labelled images, then returns one distance per pair;
 // label 1 (different digits) should get the larger distance. AUC is computed
 // here from those distances and labels that never leave this process.
+//
+// One-shot verification (course notes 004, C4_W4) is the same task with
+// class subsets: `trainClasses` are the only classes whose training images
+// the sandbox gets (shared/class-subset.ts), `evalClasses` the only ones the
+// pairs are drawn from (classes never seen in training). With `threshold`
+// the submission names the distance at which it says "different" and
+// `threshold_accuracy` is measured at it here (a parameter of a measurement: it cannot
+// raise anything else). With `tripletModel`, the verify stage (no student
+// code) reads the model.json the submission saved in out/<tripletModel>/ and
+// `shared_embedding` is read here from that topology: a layer or nested model
+// with weights called on three different inputs (anchor, positive,
+// negative). The file is written in the submission's realm, so that item is
+// an integrity signal.
 import { evalSplit } from '../shared/eval-split.ts';
 import type { DatasetName } from '../../data/image-dataset.ts';
 import { balancedPairs, PairCountError, type PairSet } from '../../data/pairs.ts';
 import { rocAuc, rocCurve } from '../../metrics/auc.ts';
+import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
+import { classSubsetTrainFiles } from '../shared/class-subset.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
-import type { PrepareContext, PreparedTask, TaskHost } from '../types.ts';
+import { parseModelJson, sharedLayers, type SavedModel } from '../shared/topology.ts';
+import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 
 export interface SiameseParams {
   kind: 'siamese-pairs';
@@ -17,6 +33,14 @@ export interface SiameseParams {
   negativesPerCombination: number;
   /** Number of images per chunk handed to distance(). */
   predictBatch: number;
+  /** Only these classes' training images (of the first trainCount) go to the sandbox. */
+  trainClasses?: number[];
+  /** Pairs are drawn from these classes only (positivesPerClass each, negativesPerCombination per pair of them). */
+  evalClasses?: number[];
+  /** The submission names its distance threshold ("different" at or above it); `threshold_accuracy` is measured at it. */
+  threshold?: boolean;
+  /** Folder under out/ where the submission saves its triplet training model; `shared_embedding` is read from it. */
+  tripletModel?: string;
 }
 
 const paramsSchema = {
@@ -30,6 +54,10 @@ const paramsSchema = {
     positivesPerClass: { type: 'integer', minimum: 1 },
     negativesPerCombination: { type: 'integer', minimum: 1 },
     predictBatch: { type: 'integer', minimum: 1, default: 1000 },
+    trainClasses: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 9 }, minItems: 2, maxItems: 10, uniqueItems: true },
+    evalClasses: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 9 }, minItems: 2, maxItems: 10, uniqueItems: true },
+    threshold: { type: 'boolean', default: false },
+    tripletModel: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
   },
 };
 
@@ -37,31 +65,71 @@ const outputSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['distances'],
-  properties: { distances: { type: 'array', items: { type: 'number' }, returnedBy: 'distance()', each: 'pair', noun: 'distance' } },
+  properties: {
+    distances: { type: 'array', items: { type: 'number' }, returnedBy: 'distance()', each: 'pair', noun: 'distance' },
+    threshold: { type: 'number' },
+  },
 };
+
+/** What the verify stage hands over: the triplet model's model.json as saved, or why there is none. */
+export interface TripletVerify { modelJson: string | null; errors: string[] }
+
+/**
+ * Layers (or nested models) with weights called on at least three different
+ * inputs in the saved triplet model: the shared embedding of anchor, positive
+ * and negative. Returns the largest number of distinct inputs one such layer
+ * was called on (0 when none is shared).
+ */
+export function sharedEmbeddingCalls(saved: SavedModel): number {
+  let most = 0;
+  for (const l of sharedLayers(saved)) {
+    const distinct = new Set(l.inbound.map((call) => call.map((r) => r.join('\u0000')).join('\u0001')));
+    most = Math.max(most, distinct.size);
+  }
+  return most;
+}
+
+interface Outputs { distances: number[]; threshold?: number }
 
 export const siamesePairs: TaskHost = {
   kind: 'siamese-pairs',
   paramsSchema,
-  metrics: ['auc', 'best_accuracy'],
+  metrics: ['auc', 'best_accuracy', 'threshold_accuracy', 'shared_embedding'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as SiameseParams;
-    const { cache, split: evalSplitName, where, labels, pool, trainFiles, describe, checkMeasuredOn } = evalSplit(ctx, p);
+    const { cache, split: evalSplitName, where, labels: splitLabels, pool: splitPool, trainFiles: allTrainFiles, describe, checkMeasuredOn } = evalSplit(ctx, p);
     const seed = ctx.draw; // grade: from the instructor's secret; check: the public "<seed>/check"
+    // Class subsets: the pairs come from evalClasses (relabelled 0…k-1 for the pair sampler), training from trainClasses.
+    const evalClasses = p.evalClasses;
+    const slot = new Int16Array(256).fill(-1);
+    evalClasses?.forEach((c, k) => { slot[c] = k; });
+    const labels = evalClasses ? Uint8Array.from(splitLabels, (y) => (slot[y]! >= 0 ? slot[y]! : 255)) : splitLabels;
+    const pool = evalClasses ? splitPool.filter((i) => slot[splitLabels[i]!]! >= 0) : splitPool;
+    const train = p.trainClasses ? classSubsetTrainFiles(ctx, cache, p.trainCount, p.trainClasses) : undefined;
+    if (p.trainClasses && evalClasses?.some((c) => p.trainClasses!.includes(c))) throw new Error(`${ctx.assignment.specPath}: task.evalClasses and task.trainClasses share class ${evalClasses.find((c) => p.trainClasses!.includes(c))}: one-shot pairs come from classes never trained on`);
     let pairs: PairSet;
     try {
-      pairs = balancedPairs(labels, pool, { positivesPerClass: p.positivesPerClass, negativesPerCombination: p.negativesPerCombination, seed });
+      pairs = balancedPairs(labels, pool, { positivesPerClass: p.positivesPerClass, negativesPerCombination: p.negativesPerCombination, seed, numClasses: evalClasses?.length ?? 10 });
     } catch (e) {
-      throw e instanceof PairCountError ? new Error(`${ctx.assignment.specPath}: ${pairCountMessage(e, where)}`) : e;
+      if (!(e instanceof PairCountError)) throw e;
+      // The sampler counts the evaluated classes 0…k-1: name them as assignment.json does.
+      const named = evalClasses ? Object.assign(Object.create(Object.getPrototypeOf(e)), e, { classes: e.classes.map((k) => evalClasses[k]!) }) as PairCountError : e;
+      throw new Error(`${ctx.assignment.specPath}: ${pairCountMessage(named, where)}`);
     }
+    const verified = (v?: VerifyResult): SavedModel | undefined => {
+      const text = (v?.outputs as Partial<TripletVerify> | undefined)?.modelJson;
+      if (typeof text !== 'string') return undefined;
+      try { return parseModelJson(text); } catch { return undefined; }
+    };
+    const decisions = (o: Outputs) => o.distances.map((d) => (d >= o.threshold! ? 1 : 0));
     const pairFiles = writePairFiles(ctx, cache.meta.checksum, pairs.a, pairs.b);
     return {
       files: {
-        ...trainFiles,
+        ...(train ? train.files : allTrainFiles),
         evalImages: cache.files[`${evalSplitName}Images`],
         ...pairFiles,
       },
-      params: { trainCount: p.trainCount, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
+      params: { trainCount: train ? train.count : p.trainCount, threshold: p.threshold ?? false, height: cache.meta.height, width: cache.meta.width, predictBatch: p.predictBatch ?? 1000 },
       dataset: { name: p.dataset, checksum: cache.meta.checksum, evaluatedOn: describe(pairs.label.length, 'balanced pairs') },
       checkMeasuredOn: checkMeasuredOn(pairs.label.length, 'balanced pairs'),
       outputSchema,
@@ -72,16 +140,43 @@ export const siamesePairs: TaskHost = {
         if (d.length !== pairs.label.length) throw new Error(`distance() returned the wrong number of distances: expected ${pairs.label.length} distances (one per pair), got ${d.length}; return a tensor of shape [n] for the n pairs in a and b`);
         const bad = d.findIndex((v) => !Number.isFinite(v));
         if (bad >= 0) throw new Error(`distance() returned ${d[bad]} for pair ${bad}; every distance must be a finite number`);
+        const t = (outputs as Outputs).threshold;
+        if (p.threshold && (typeof t !== 'number' || !Number.isFinite(t))) throw new Error(`threshold is ${t}; it must be a finite number`);
       },
-      hints(_outputs, metrics): Record<string, string> {
-        return metrics.auc !== undefined && metrics.auc < 0.5 ? { auc: 'an AUC below 0.5 means your distances may be reversed: larger must mean a different digit' } : {};
+      ...(p.tripletModel ? { verify: { params: { tripletModel: p.tripletModel } } } : {}),
+      hints(outputs, metrics, v?: VerifyResult): Record<string, string> {
+        const hints: Record<string, string> = {};
+        if (metrics.auc !== undefined && metrics.auc < 0.5) hints.auc = 'an AUC below 0.5 means your distances may be reversed: larger must mean a different digit';
+        const o = outputs as Outputs;
+        if (metrics.threshold_accuracy !== undefined && o.threshold !== undefined) {
+          hints.threshold_accuracy = `at your threshold ${Number(o.threshold.toPrecision(4))} accuracy is ${metrics.threshold_accuracy.toFixed(4)}; the best single threshold on these same distances would reach ${metrics.best_accuracy!.toFixed(4)}: choose the threshold on validation pairs of images and classes you held out from training`;
+        }
+        if (metrics.shared_embedding !== undefined && metrics.shared_embedding < 3) {
+          const problems = (v?.outputs as Partial<TripletVerify> | undefined)?.errors ?? [];
+          hints.shared_embedding = problems.length ? problems.join('; ')
+            : `no layer with weights in the saved triplet model is called on three different inputs: build one embedding network and apply it to the anchor, positive and negative inputs (three calls of the same model), then save that training model into ctx.outDir/${p.tripletModel}`;
+        }
+        return hints;
       },
-      score(outputs) {
-        const d = (outputs as { distances: number[] }).distances;
-        return { auc: rocAuc(d, pairs.label), best_accuracy: bestThresholdAccuracy(d, pairs.label) };
+      score(outputs, v?: VerifyResult) {
+        const o = outputs as Outputs;
+        const d = o.distances;
+        const metrics: Record<string, number> = { auc: rocAuc(d, pairs.label), best_accuracy: bestThresholdAccuracy(d, pairs.label) };
+        if (p.threshold && o.threshold !== undefined) metrics.threshold_accuracy = accuracy(decisions(o), pairs.label);
+        if (p.tripletModel) {
+          const saved = verified(v);
+          let calls = 0;
+          try { calls = saved ? sharedEmbeddingCalls(saved) : 0; } catch { /* over topology.ts's bounds: nothing counts */ }
+          metrics.shared_embedding = calls;
+        }
+        return metrics;
       },
       plots(outputs) {
-        return { roc: rocCurve((outputs as { distances: number[] }).distances, pairs.label) };
+        const o = outputs as Outputs;
+        return {
+          roc: rocCurve(o.distances, pairs.label),
+          ...(p.threshold && o.threshold !== undefined ? { confusion: { labels: ['same', 'different'], counts: confusionMatrix(decisions(o), pairs.label, 2) } } : {}),
+        };
       },
     };
   },
