@@ -18,6 +18,12 @@ import { zipSync, type Zippable } from 'fflate';
 import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT, defaultCacheRoot } from '../spec/load.ts';
 import { resolveSecret } from '../spec/secret.ts';
 import { graderFingerprint } from '../util/fingerprint.ts';
+import { wallLimitSec, WALL_CLOCK_FACTOR } from '../sandbox/cpu-time.ts';
+
+/** PrairieLearn ends an external grading job after this long; dlgrade leaves a minute for start-up and writing. */
+const PL_JOB_SEC = 600;
+/** The largest time limit whose wall-clock backstop, plus that minute, fits a PrairieLearn job: 270 s. */
+const PL_MAX_TIME_LIMIT_SEC = Math.floor((PL_JOB_SEC - 60) / WALL_CLOCK_FACTOR);
 import { GRADESCOPE_VISIBILITIES, type GradescopeVisibility } from '../report/gradescope.ts';
 import type { Platform, PlatformConfig } from './platform-run.ts';
 
@@ -289,7 +295,7 @@ function gradescopeReadme(c: PlatformConfig, timeLimitSec: number, o: ExportOpti
 Written by \`dlgrade export gradescope\` (dlgrade ${c.dlgrade.version}). Upload **\`${basename(o.out ?? `gradescope-${c.assignmentId}`)}.zip\`**
 (this folder's files at the zip's root, as Gradescope requires) on the assignment's *Configure Autograder*
 page, with the default Ubuntu base image. Give the assignment ${c.maxPoints} autograder points (the rubric's
-total) and an autograder timeout above twice the time limit plus a minute (${2 * timeLimitSec + 60} s).
+total) and an autograder timeout above twice the time limit plus a minute (${wallLimitSec(timeLimitSec) + 60} s).
 
 | file | what |
 |---|---|
@@ -334,8 +340,9 @@ export function exportPrairieLearn(assignmentRef: string, o: ExportOptions = {})
   prepareOut(dir);
   // PrairieLearn kills a job after at most 600 s; dlgrade's wall-clock backstop is twice the time limit.
   const assignmentLimit = effectiveLimits(loadDefaultLimits(), a, {}).timeLimitSec;
-  const timeLimitSec = o.timeLimitSec ?? (2 * assignmentLimit + 60 > 600 ? 270 : undefined);
-  if (timeLimitSec !== undefined && 2 * timeLimitSec + 60 > 600) throw new ExportUsage(`--time-limit ${timeLimitSec}: PrairieLearn allows a job 600 s, and the wall-clock backstop is twice the time limit; use at most 270`);
+  const fits = (limit: number) => wallLimitSec(limit) + 60 <= PL_JOB_SEC;
+  const timeLimitSec = o.timeLimitSec ?? (fits(assignmentLimit) ? undefined : PL_MAX_TIME_LIMIT_SEC);
+  if (timeLimitSec !== undefined && !fits(timeLimitSec)) throw new ExportUsage(`--time-limit ${timeLimitSec}: PrairieLearn allows a job ${PL_JOB_SEC} s, and the wall-clock backstop is twice the time limit; use at most ${PL_MAX_TIME_LIMIT_SEC}`);
   const configDir = join(dir, 'serverFilesCourse', `dlgrade-${id}`);
   const { config, timeLimitSec: limit } = writeCommon('prairielearn', assignmentRef, configDir, join(dir, 'image', 'dlgrade'), {
     ...o, timeLimitSec, allowNoNetworkIsolation: o.allowNoNetworkIsolation ?? true,

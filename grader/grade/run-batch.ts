@@ -9,7 +9,8 @@ import { GradingPool } from '../pool/pool.ts';
 import { isolationFor, type Isolation } from '../sandbox/capabilities.ts';
 import { NODE_MODULES } from '../sandbox/node-permissions.ts';
 import { buildRunner } from '../sandbox/compile.ts';
-import { wallLimitSec, type SandboxOutcome, type SandboxRequest } from '../sandbox/run-sandboxed.ts';
+import type { SandboxOutcome, SandboxRequest } from '../sandbox/run-sandboxed.ts';
+import { wallLimitSec } from '../sandbox/cpu-time.ts';
 import { cleanStale, sweepJobs, type CleanupReport } from '../sandbox/cleanup.ts';
 import { OWNER_TAG } from '../sandbox/owner.ts';
 import type { Assignment, Limits } from '../spec/types.ts';
@@ -315,10 +316,10 @@ export function closeToLimits(outcome: Pick<SandboxOutcome, 'cpuSec' | 'elapsedS
   const out: string[] = [];
   const pct = (x: number) => `${Math.round(x * 100)} %`;
   const cpu = outcome.cpuSec / limits.timeLimitSec;
-  const wall = outcome.elapsedSec / wallLimitSec(limits);
+  const wall = outcome.elapsedSec / wallLimitSec(limits.timeLimitSec);
   const mem = outcome.peakMiB / limits.memoryLimitMiB;
   if (verdict !== 'TIME_LIMIT' && cpu > CLOSE_TO_LIMIT) out.push(`close to the time limit: used ${Math.round(outcome.cpuSec)} s of CPU time of ${limits.timeLimitSec} s (${pct(cpu)}); the grading machine may be slower: leave more room`);
-  if (verdict !== 'TIME_LIMIT' && wall > CLOSE_TO_LIMIT) out.push(`close to the wall-clock limit: ran ${Math.round(outcome.elapsedSec)} s of ${wallLimitSec(limits)} s (${pct(wall)})`);
+  if (verdict !== 'TIME_LIMIT' && wall > CLOSE_TO_LIMIT) out.push(`close to the wall-clock limit: ran ${Math.round(outcome.elapsedSec)} s of ${wallLimitSec(limits.timeLimitSec)} s (${pct(wall)})`);
   if (verdict !== 'MEMORY_LIMIT' && mem > CLOSE_TO_LIMIT) out.push(`close to the memory limit: peak ${outcome.peakMiB} MiB of ${limits.memoryLimitMiB} MiB (${pct(mem)}); the grading machine may need more: leave more room`);
   return out;
 }

@@ -1,5 +1,5 @@
 // What a person (or a CI log) sees while grading runs and at the end.
-import { WALL_CLOCK_FACTOR } from '../sandbox/cpu-time.ts';
+import { wallLimitSec } from '../sandbox/cpu-time.ts';
 import type { BatchSummary, Reporter } from '../grade/run-batch.ts';
 import { describeProgress } from '../sandbox/run-sandboxed.ts';
 import type { Progress } from '../tasks/types.ts';
@@ -38,7 +38,7 @@ export function consoleReporter(out: Out = process.stderr, live = !!out.isTTY &&
       total = info.total;
       const iso = info.isolation;
       out.write(`${c(1, `${info.mode === 'check' ? 'Checking' : 'Grading'} ${info.assignment.spec.id}`)}: ${info.total} submission${info.total === 1 ? '' : 's'}` +
-        `${info.total > info.toRun ? ` (${info.total - info.toRun} already graded)` : ''}, ${info.concurrency} at a time; limits ${info.limits.timeLimitSec} s CPU (wall clock ≤ ${WALL_CLOCK_FACTOR * info.limits.timeLimitSec} s), ${info.limits.memoryLimitMiB} MiB, batch ≤ ${info.limits.maxBatchSize}\n` +
+        `${info.total > info.toRun ? ` (${info.total - info.toRun} already graded)` : ''}, ${info.concurrency} at a time; limits ${info.limits.timeLimitSec} s CPU (wall clock ≤ ${wallLimitSec(info.limits.timeLimitSec)} s), ${info.limits.memoryLimitMiB} MiB, batch ≤ ${info.limits.maxBatchSize}\n` +
         c(2, `sandbox: ${describeIsolation(iso)}\n`) +
         (info.cleaned.cgroups + info.cleaned.folders + info.cleaned.processes > 0 ? c(33, `cleaned up after a grader that was killed: ${info.cleaned.processes} processes, ${info.cleaned.cgroups} cgroups, ${info.cleaned.folders} job folders\n`) : '') +
         c(2, `backend: ${info.backend.name} (${info.backend.why})\n`));

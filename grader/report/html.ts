@@ -10,7 +10,7 @@ import { extname, resolve, sep } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { BatchSummary } from '../grade/run-batch.ts';
 import type { RubricResult } from '../grade/judge.ts';
-import { WALL_CLOCK_FACTOR } from '../sandbox/cpu-time.ts';
+import { wallLimitSec } from '../sandbox/cpu-time.ts';
 import { confusionSpec, histogramSpec, percentiles, renderSvg, rocSpec, trainingSpec, usageSpec, verdictSpec, type Percentiles } from './plots.ts';
 import type { SubmissionResult } from './result.ts';
 
@@ -157,7 +157,7 @@ export async function submissionHtml(r: SubmissionResult, outDir: string, classH
   const u = r.usage, l = r.limits;
   parts.push('<h2>Usage against limits</h2><table><thead><tr><th></th><th>used</th><th>limit</th><th>share</th></tr></thead><tbody>');
   parts.push(`<tr><td>CPU time</td><td class="num">${duration(u.cpuSec)}</td><td class="num">${esc(l?.timeLimitSec)} s</td><td class="num">${share(u.cpuSec, l?.timeLimitSec)}</td></tr>`);
-  parts.push(`<tr><td>wall clock</td><td class="num">${duration(u.elapsedSec)}</td><td class="num">${esc((l?.timeLimitSec ?? 0) * WALL_CLOCK_FACTOR)} s</td><td class="num">${share(u.elapsedSec, (l?.timeLimitSec ?? 0) * WALL_CLOCK_FACTOR)}</td></tr>`);
+  parts.push(`<tr><td>wall clock</td><td class="num">${duration(u.elapsedSec)}</td><td class="num">${esc(wallLimitSec(l?.timeLimitSec ?? 0))} s</td><td class="num">${share(u.elapsedSec, wallLimitSec(l?.timeLimitSec ?? 0))}</td></tr>`);
   parts.push(`<tr><td>peak memory</td><td class="num">${esc(u.peakMiB)} MiB</td><td class="num">${esc(l?.memoryLimitMiB)} MiB</td><td class="num">${share(u.peakMiB, l?.memoryLimitMiB)}</td></tr>`);
   parts.push(`<tr><td>batch size</td><td></td><td class="num">≤ ${esc(l?.maxBatchSize)}</td><td></td></tr>`);
   parts.push(`</tbody></table><p class="muted small">compile ${duration(u.compileSec)}, startup ${duration(u.startupSec)}, grader overhead ${duration(u.harnessSec)}; output ${esc(r.outputBytes)} bytes.</p>`);
@@ -232,7 +232,7 @@ export async function classHtml(summary: BatchSummary, generatedAt = new Date())
   parts.push(`<h2>Time and memory</h2><p class="muted small">Over the ${ran.length} submissions that ran; nearest-rank percentiles.</p>`);
   parts.push('<table><thead><tr><th></th><th>p50</th><th>p90</th><th>max</th><th>limit</th><th>max / limit</th></tr></thead><tbody>');
   parts.push(statRow('CPU time', 's', cpu, limits?.timeLimitSec));
-  parts.push(statRow('wall clock', 's', wall, limits ? limits.timeLimitSec * WALL_CLOCK_FACTOR : undefined));
+  parts.push(statRow('wall clock', 's', wall, limits ? wallLimitSec(limits.timeLimitSec) : undefined));
   parts.push(statRow('peak memory', 'MiB', mem, limits?.memoryLimitMiB));
   parts.push('</tbody></table>');
   if (cpu && limits) parts.push(await figure('cpu', usageSpec('CPU time', 's', cpu, limits.timeLimitSec), 'CPU seconds per submission (what the time limit counts) against the limit (red).'));

@@ -22,6 +22,11 @@ export interface CpuMeter {
 /** How far the wall clock may run past the CPU limit before it ends the run anyway (sleeping, blocked, starved). */
 export const WALL_CLOCK_FACTOR = 2;
 
+/** The wall-clock backstop, in seconds, of a run whose CPU time is limited to `timeLimitSec`. */
+export function wallLimitSec(timeLimitSec: number): number {
+  return WALL_CLOCK_FACTOR * timeLimitSec;
+}
+
 export function createCpuMeter(iso: Isolation, id: string): CpuMeter {
   if (iso.cpuTime === 'cgroup-v1' && iso.cgroupParents?.cpuacct) return new CgroupCpuMeter(join(iso.cgroupParents.cpuacct, `dlgrade-${id}`));
   return new ProcPollCpuMeter();

@@ -20,7 +20,7 @@ import { unmountUnder } from './cleanup.ts';
 import { CompileError, compileSubmission, entryOf } from './compile.ts';
 import { jailCommand } from './jail.ts';
 import { createMemoryGuard } from './memory.ts';
-import { createCpuMeter, WALL_CLOCK_FACTOR, type CpuMeter } from './cpu-time.ts';
+import { createCpuMeter, WALL_CLOCK_FACTOR, wallLimitSec, type CpuMeter } from './cpu-time.ts';
 import { NODE_MODULES, runtimePackageDirs } from './node-permissions.ts';
 import { OutputTail, lineSplitter } from './output-tail.ts';
 import { leaseUid, type UidLease } from './uid-lease.ts';
@@ -199,7 +199,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     ];
     const { file, args } = jailCommand({
       iso, read: reads, write: outDir, uid, joinFiles: [...guard.joinFiles, ...cpu.joinFiles],
-      backstopSec: wallLimitSec(req.limits) + BACKSTOP_GRACE_SEC, command: [process.execPath, ...nodeArgs],
+      backstopSec: wallLimitSec(req.limits.timeLimitSec) + BACKSTOP_GRACE_SEC, command: [process.execPath, ...nodeArgs],
     });
     const key = randomBytes(KEY_BYTES);
     const tStart = performance.now();
@@ -272,7 +272,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     cpu.watch(pid);
     // The budget is CPU time (fair on a loaded machine); the wall clock is a backstop at WALL_CLOCK_FACTOR × it.
     const meter = cpu;
-    const wallMs = wallLimitSec(req.limits) * 1000;
+    const wallMs = wallLimitSec(req.limits.timeLimitSec) * 1000;
     let wallTimedOut = false;
     const clock = setInterval(() => {
       if (meter.seconds() >= req.limits.timeLimitSec) { timedOut = true; killAll(); }
@@ -304,7 +304,7 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
     const backstop = (signal === 'SIGKILL' || code === 137) && elapsedSec * 1000 >= wallMs;
     if (timedOut) return { ...out, status: 'TIME_LIMIT', reason: `time limit of ${req.limits.timeLimitSec} s of CPU time reached${where} (wall clock ${Math.round(elapsedSec)} s)` };
     if (wallTimedOut || backstop) {
-      return { ...out, status: 'TIME_LIMIT', reason: `wall-clock limit of ${wallLimitSec(req.limits)} s reached${where} (${WALL_CLOCK_FACTOR} × the ${req.limits.timeLimitSec} s time limit) after only ${Math.round(cpuSec)} s of CPU time (the wall clock ends runs that wait, sleep or get little CPU)` };
+      return { ...out, status: 'TIME_LIMIT', reason: `wall-clock limit of ${wallLimitSec(req.limits.timeLimitSec)} s reached${where} (${WALL_CLOCK_FACTOR} × the ${req.limits.timeLimitSec} s time limit) after only ${Math.round(cpuSec)} s of CPU time (the wall clock ends runs that wait, sleep or get little CPU)` };
     }
     const usage = treeUsage(outDir, { bytes: MAX_ARTIFACT_BYTES, files: MAX_ARTIFACT_FILES });
     // The tmpfs answers ENOSPC where polling would have killed it: the same verdict either way.
@@ -340,10 +340,6 @@ async function supervise(req: SandboxRequest, jobDir: string, uid: number | unde
   }
 }
 
-/** The wall-clock backstop of a run whose CPU time is limited to `limits.timeLimitSec`. */
-export function wallLimitSec(limits: Limits): number {
-  return WALL_CLOCK_FACTOR * limits.timeLimitSec;
-}
 
 /**
  * Node 20 aborts on a repeated --allow-fs-read path, so: no duplicates, and

@@ -1,6 +1,6 @@
 // Small, real inputs for tests: IDX files written with the grader's own
 // encoder and an assignment folder that points at them.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -101,4 +101,13 @@ export function writeHalfSizePng(src: string, dest: string): void {
     png.data[(y * w + x) * 4 + 3] = 255;
   }
   writeFileSync(dest, PNG.sync.write(png));
+}
+
+/**
+ * The expectation a fixture submission states on its first line, `// expect: VERDICT[|VERDICT…] /regex/`
+ * (the class tests of test/hostile and test/student); undefined when the file has none.
+ */
+export function expectationHeader(file: string): { verdicts: string[]; pattern: RegExp } | undefined {
+  const m = /^\/\/ expect: ([A-Z_|-]+) \/(.*)\/\s*$/.exec(readFileSync(file, 'utf8').split('\n')[0] ?? '');
+  return m ? { verdicts: m[1]!.split('|'), pattern: new RegExp(m[2]!) } : undefined;
 }

@@ -13,7 +13,7 @@ import { createServer } from 'node:net';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../grader/spec/load.ts';
-import { tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from '../helpers/fixtures.ts';
+import { expectationHeader, tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from '../helpers/fixtures.ts';
 import { sandboxLeftovers } from '../helpers/leftovers.ts';
 import { detectIsolation } from '../../grader/sandbox/capabilities.ts';
 
@@ -32,9 +32,9 @@ interface Expectation { verdicts: string[]; reason: RegExp }
 const expected = new Map<string, Expectation>();
 
 function expectationOf(file: string): Expectation {
-  const m = /^\/\/ expect: ([A-Z_|-]+) \/(.*)\/\s*$/m.exec(readFileSync(file, 'utf8').split('\n')[0] ?? '');
-  if (!m) throw new Error(`${file}: first line must be "// expect: VERDICT /reason regex/"`);
-  return { verdicts: m[1]!.split('|'), reason: new RegExp(m[2]!) };
+  const e = expectationHeader(file);
+  if (!e) throw new Error(`${file}: first line must be "// expect: VERDICT /reason regex/"`);
+  return { verdicts: e.verdicts, reason: e.pattern };
 }
 
 const bwrap = detectIsolation().filesystem === 'bwrap';

@@ -11,18 +11,17 @@ import { spawn } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../grader/spec/load.ts';
-import { tempDir, tinySiameseAssignment, writeTinyMnist } from '../helpers/fixtures.ts';
+import { expectationHeader, tempDir, tinySiameseAssignment, writeTinyMnist } from '../helpers/fixtures.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test/student/submissions');
-const HEADER = /^\/\/ expect: ([A-Z_|]+) \/(.*)\/\s*$/;
 
 interface Expectation { verdicts: string[]; shown: RegExp }
 
 function expectationIn(path: string): Expectation | undefined {
   const files = statSync(path).isDirectory() ? readdirSync(path).sort().map((f) => join(path, f)).filter((f) => statSync(f).isFile()) : [path];
   for (const f of files) {
-    const m = HEADER.exec(readFileSync(f, 'utf8').split('\n')[0] ?? '');
-    if (m) return { verdicts: m[1]!.split('|'), shown: new RegExp(m[2]!) };
+    const e = expectationHeader(f);
+    if (e) return { verdicts: e.verdicts, shown: e.pattern };
   }
   return undefined;
 }

@@ -23,7 +23,7 @@
 //                                      tf.serialization.registerClass, reloads the saved files in its
 //                                      process and predicts the same.
 import { makeRng, randInt, type Rng } from '../../util/rng.ts';
-import { parseModelJson, layersOf, type SavedModel } from '../shared/topology.ts';
+import { savedModelIn, layersOf, type SavedModel } from '../shared/topology.ts';
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 
 export interface FunctionCheckParams {
@@ -218,15 +218,6 @@ export function layerConfigProblem(saved: SavedModel | undefined, initialScale: 
   return `the saved ScaleShift layer's config is {${keys}}, without initialScale ${initialScale} and initialShift ${initialShift}: getConfig() must return { ...super.getConfig(), initialScale, initialShift } so that the layer can be rebuilt from model.json`;
 }
 
-function savedModelOf(modelJson: unknown): SavedModel | undefined {
-  if (typeof modelJson !== 'string') return undefined;
-  try {
-    return parseModelJson(modelJson);
-  } catch {
-    return undefined; // the verify stage read the same text under the same bounds and listed why
-  }
-}
-
 const FUNCTIONS = [
   ['standardize', 'standardize_ok', 'standardize(x)'],
   ['toOneHot', 'one_hot_ok', 'toOneHot(labels, depth)'],
@@ -270,7 +261,7 @@ export const functionCheck: TaskHost = {
       for (const [key, metric, what] of FUNCTIONS) fraction(metric, what, o[key], expected[key]);
       fraction('layer_output_ok', 'the model with your ScaleShift layer (built with initialScale/initialShift, then its weights set to [scale, shift])', o.layer.outputs, layerExpected);
       const v = verified?.outputs as Partial<FunctionCheckVerify> | undefined;
-      const problem = o.layer.saved ? layerConfigProblem(savedModelOf(v?.modelJson), L.initialScale, L.initialShift) : `the model with your layer was not saved: ${o.layer.saveError ?? 'saving failed'}`;
+      const problem = o.layer.saved ? layerConfigProblem(savedModelIn(v?.modelJson), L.initialScale, L.initialShift) : `the model with your layer was not saved: ${o.layer.saveError ?? 'saving failed'}`;
       metrics.layer_config_saved = problem === undefined ? 1 : 0;
       if (problem) hints.layer_config_saved = problem;
       fraction('layer_reload_ok', 'the saved model rebuilt by the grader with its own ScaleShift (weights named scale and shift, shape [d])', [v?.reload ?? (o.layer.saved ? { error: (v?.errors ?? [])[0] ?? 'the verify stage did not reload it' } : { error: 'the model was not saved' })], [reloadExpected]);

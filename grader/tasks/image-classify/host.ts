@@ -13,7 +13,7 @@ import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
 import { evalSplit } from '../shared/eval-split.ts';
 import { writeIndexFiles } from '../shared/pair-files.ts';
 import type { SavedClassesVerify } from '../shared/saved-model.ts';
-import { layersOf, parseModelJson, type SavedModel } from '../shared/topology.ts';
+import { layersOf, savedModelIn, type SavedModel } from '../shared/topology.ts';
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 
 export interface ImageClassifyParams {
@@ -51,16 +51,6 @@ export const CONV_CLASSES: ReadonlySet<string> = new Set(['Conv2D', 'SeparableCo
 /** Pooling layer classes: what `pooling_layers` counts. */
 export const POOLING_CLASSES: ReadonlySet<string> = new Set(['MaxPooling2D', 'AveragePooling2D', 'GlobalMaxPooling2D', 'GlobalAveragePooling2D']);
 
-/** The saved model.json the verify stage handed over, parsed here under topology.ts's bounds; undefined when there is none. */
-function savedModel(modelJson: unknown): SavedModel | undefined {
-  if (typeof modelJson !== 'string') return undefined;
-  try {
-    return parseModelJson(modelJson);
-  } catch {
-    return undefined; // the verify stage read the same text under the same bounds and listed why
-  }
-}
-
 /** Layers of the saved model (nested models included) whose class is in `classes`. */
 function countLayers(saved: SavedModel | undefined, classes: ReadonlySet<string>): number {
   if (!saved) return 0;
@@ -97,7 +87,7 @@ export const imageClassify: TaskHost = {
         const o = outputs as Outputs;
         const classes = verifiedClasses(verified);
         // Only a model that loaded (and so made the scored predictions) is inspected.
-        const saved = classes.length ? savedModel((verified?.outputs as Partial<SavedClassesVerify> | undefined)?.modelJson) : undefined;
+        const saved = classes.length ? savedModelIn((verified?.outputs as Partial<SavedClassesVerify> | undefined)?.modelJson) : undefined;
         return {
           accuracy: accuracy(classes, truth), fit_calls: o.fitCalls, evaluate_calls: o.evaluateCalls,
           conv_layers: countLayers(saved, CONV_CLASSES), pooling_layers: countLayers(saved, POOLING_CLASSES),

@@ -20,7 +20,7 @@ import type { DatasetName } from '../../data/image-dataset.ts';
 import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
 import { makeRng, randInt } from '../../util/rng.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
-import { customClasses, parseModelJson, sharedLayers, type SavedModel } from '../shared/topology.ts';
+import { customClasses, savedModelIn, sharedLayers } from '../shared/topology.ts';
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 import type { AdderVerify } from './sandbox.ts';
 
@@ -54,17 +54,6 @@ const outputSchema = {
   },
 };
 
-/** The saved model the verify stage handed over, parsed here under topology.ts's bounds; undefined when there is none. */
-function savedModel(verified: VerifyResult | undefined): SavedModel | undefined {
-  const text = (verified?.outputs as Partial<AdderVerify> | undefined)?.modelJson;
-  if (typeof text !== 'string') return undefined;
-  try {
-    return parseModelJson(text);
-  } catch {
-    return undefined; // the verify stage read it under the same bounds and listed why
-  }
-}
-
 export const mnistAdder: TaskHost = {
   kind: 'mnist-adder',
   paramsSchema,
@@ -94,7 +83,7 @@ export const mnistAdder: TaskHost = {
       },
       score(outputs, verified?: VerifyResult) {
         const o = outputs as { sums: number[]; fitDatasetCalls: number };
-        const saved = savedModel(verified);
+        const saved = savedModelIn((verified?.outputs as Partial<AdderVerify> | undefined)?.modelJson);
         return {
           accuracy: accuracy(o.sums, sums),
           // A layer (or nested model) with weights, called on more than one input in the saved graph: the twin branch.

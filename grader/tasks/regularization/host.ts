@@ -12,7 +12,7 @@
 //   l2_structure / dropout_structure / same_layers   read from each model's saved model.json
 // All of them rest on the checkpoints the verify stage loaded: verified.
 import { buildVocabulary, encodeMultiHot, ensureImdbCache, imdbSplit, readImdbLabels, readImdbTexts } from '../../data/imdb.ts';
-import { layersOf, parseModelJson, type SavedModel } from '../shared/topology.ts';
+import { layersOf, savedModelIn, type SavedModel } from '../shared/topology.ts';
 import { preparedFiles } from '../text-classify/files.ts';
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 import { ROLES, type Role } from './roles.ts';
@@ -74,11 +74,6 @@ export function structureOf(saved: SavedModel): { dense: number[]; l2: number[];
   return { dense: dense.map((l) => Number(l.config.units)), l2, dropout };
 }
 
-function parsed(text: string | null | undefined): SavedModel | undefined {
-  if (typeof text !== 'string') return undefined;
-  try { return parseModelJson(text); } catch { return undefined; }
-}
-
 export const regularization: TaskHost = {
   kind: 'regularization',
   paramsSchema,
@@ -109,7 +104,7 @@ export const regularization: TaskHost = {
       for (const role of ROLES) {
         const f = v?.folders?.[o.models[role].folder];
         if (!f || !Array.isArray(f.epochs)) continue;
-        out[role] = { train: f.epochs.map((e) => bce(e.train, yTrain)), val: f.epochs.map((e) => bce(e.val, yVal)), saved: parsed(f.modelJson) };
+        out[role] = { train: f.epochs.map((e) => bce(e.train, yTrain)), val: f.epochs.map((e) => bce(e.val, yVal)), saved: savedModelIn(f.modelJson) };
       }
       return out;
     };

@@ -18,7 +18,7 @@ import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
 import { renderGrid } from '../../report/render-png.ts';
 import { makeRng, shuffle } from '../../util/rng.ts';
 import { writeIndexFiles } from '../shared/pair-files.ts';
-import { parseModelJson, seBlockHint, seBlocks, type SavedModel } from '../shared/topology.ts';
+import { savedModelIn, seBlockHint, seBlocks } from '../shared/topology.ts';
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 import type { SeLenetVerify } from './sandbox.ts';
 
@@ -59,17 +59,8 @@ interface Outputs { maps: Shaped; vectors: Shaped }
 
 /** SE blocks in the saved model.json the verify stage handed over; 0 when there is none or it is refused. */
 function countSe(modelJson: unknown): number {
-  const saved = savedModel(modelJson);
+  const saved = savedModelIn(modelJson);
   return saved ? seBlocks(saved).length : 0;
-}
-
-function savedModel(modelJson: unknown): SavedModel | undefined {
-  if (typeof modelJson !== 'string') return undefined;
-  try {
-    return parseModelJson(modelJson);
-  } catch {
-    return undefined; // the verify stage parsed the same text with the same bounds and listed why
-  }
 }
 
 const rest = (t: Shaped) => `[n${t.shape.slice(1).map((d) => `, ${d}`).join('')}]`;
@@ -150,7 +141,7 @@ export const seLenet: TaskHost = {
         const hints: Record<string, string> = {};
         if (metrics.feature_maps_ok === 0) hints.feature_maps_ok = featureMapsProblem(o.maps);
         if (metrics.feature_vectors_ok === 0) hints.feature_vectors_ok = featureVectorsProblem(o.vectors);
-        const saved = savedModel((verified?.outputs as Partial<SeLenetVerify> | undefined)?.modelJson);
+        const saved = savedModelIn((verified?.outputs as Partial<SeLenetVerify> | undefined)?.modelJson);
         if (metrics.se_blocks === 0 && saved) {
           hints.se_blocks = seBlockHint(saved) ?? 'the SE blocks of the saved model count once the grader can load it to measure its accuracy (see the verification problem)';
         }

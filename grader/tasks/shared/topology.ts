@@ -91,6 +91,19 @@ export function parseModelJson(text: string): SavedModel {
   return savedModelOf(parseModelJsonText(text));
 }
 
+/**
+ * The model.json text a verify stage handed over, parsed under these bounds; undefined when there is
+ * none or it does not parse (the verify stage read the same text under the same bounds and listed why).
+ */
+export function savedModelIn(text: unknown): SavedModel | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseModelJson(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** JSON.parse of model.json text, refused (TopologyError) when too large or nested too deep. */
 export function parseModelJsonText(text: string): unknown {
   if (typeof text !== 'string') throw new TopologyError('model.json is not text');

@@ -22,7 +22,7 @@ import { rocAuc, rocCurve } from '../../metrics/auc.ts';
 import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
 import { classSubsetTrainFiles } from '../shared/class-subset.ts';
 import { writePairFiles } from '../shared/pair-files.ts';
-import { parseModelJson, sharedLayers, type SavedModel } from '../shared/topology.ts';
+import { savedModelIn, sharedLayers, type SavedModel } from '../shared/topology.ts';
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 
 export interface SiameseParams {
@@ -116,11 +116,7 @@ export const siamesePairs: TaskHost = {
       const named = evalClasses ? Object.assign(Object.create(Object.getPrototypeOf(e)), e, { classes: e.classes.map((k) => evalClasses[k]!) }) as PairCountError : e;
       throw new Error(`${ctx.assignment.specPath}: ${pairCountMessage(named, where)}`);
     }
-    const verified = (v?: VerifyResult): SavedModel | undefined => {
-      const text = (v?.outputs as Partial<TripletVerify> | undefined)?.modelJson;
-      if (typeof text !== 'string') return undefined;
-      try { return parseModelJson(text); } catch { return undefined; }
-    };
+    const verified = (v?: VerifyResult): SavedModel | undefined => savedModelIn((v?.outputs as Partial<TripletVerify> | undefined)?.modelJson);
     const decisions = (o: Outputs) => o.distances.map((d) => (d >= o.threshold! ? 1 : 0));
     const pairFiles = writePairFiles(ctx, cache.meta.checksum, pairs.a, pairs.b);
     return {

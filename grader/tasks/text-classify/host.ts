@@ -9,7 +9,7 @@
 //   embedding_layers  verified: Embedding layers (input_dim ≥ the vocabulary) in that same saved model.json
 import { buildVocabulary, encodeSequences, ensureImdbCache, imdbSplit, readImdbLabels, readImdbTexts } from '../../data/imdb.ts';
 import { accuracy, confusionMatrix } from '../../metrics/classes.ts';
-import { layersOf, parseModelJson, type SavedModel } from '../shared/topology.ts';
+import { layersOf, savedModelIn, type SavedModel } from '../shared/topology.ts';
 import type { PrepareContext, PreparedTask, TaskHost, VerifyResult } from '../types.ts';
 import { preparedFiles } from './files.ts';
 
@@ -50,15 +50,6 @@ export interface TextClassifyVerify {
   classes: number[] | null;
   modelJson: string | null;
   errors: string[];
-}
-
-function savedModel(modelJson: unknown): SavedModel | undefined {
-  if (typeof modelJson !== 'string') return undefined;
-  try {
-    return parseModelJson(modelJson);
-  } catch {
-    return undefined; // the verify stage parsed the same text under the same bounds and listed why
-  }
 }
 
 /** Embedding layers of the saved model that cover the whole vocabulary (input_dim ≥ vocabSize), and all of them. */
@@ -115,7 +106,7 @@ export const textClassify: TaskHost = {
       verify: { params: shape },
       score(outputs, verified?: VerifyResult) {
         const classes = verifiedClasses(verified);
-        const saved = classes ? savedModel((verified?.outputs as Partial<TextClassifyVerify>).modelJson) : undefined;
+        const saved = classes ? savedModelIn((verified?.outputs as Partial<TextClassifyVerify>).modelJson) : undefined;
         return {
           accuracy: accuracy(classes ?? [], truth),
           // Only a model that loaded (and so made the scored predictions) is inspected.
@@ -131,7 +122,7 @@ export const textClassify: TaskHost = {
         const hints: Record<string, string> = {};
         const classes = verifiedClasses(verified);
         if (metrics.embedding_layers === 0 && classes) {
-          const saved = savedModel((verified?.outputs as Partial<TextClassifyVerify>).modelJson);
+          const saved = savedModelIn((verified?.outputs as Partial<TextClassifyVerify>).modelJson);
           const all = saved ? embeddingLayers(saved, p.vocabSize).all : [];
           hints.embedding_layers = all.length
             ? `the saved model's Embedding layer${all.length > 1 ? 's' : ''} ${all.map((e) => `${e.name} (inputDim ${e.inputDim})`).join(', ')} cover${all.length > 1 ? '' : 's'} fewer than the ${p.vocabSize} word ids; use tf.layers.embedding({ inputDim: ${p.vocabSize}, outputDim: … })`
