@@ -1,6 +1,7 @@
 # Native anchor for `npm run bench`: the same one-epoch LeNet-5 / MLP training
 # in PyTorch CPU (Debian python3-torch), on the MNIST bytes the harness caches.
 # Usage: python3 bench/torch_anchor.py <lenet|mlp> <images.u8> <labels.u8> <samples> <threads>
+# Prints the epoch's mean loss, comparable with TF.js's history.loss, as a sanity check.
 import json, sys, time, resource
 import numpy as np
 import torch
@@ -33,9 +34,8 @@ def step(xb, yb):
 
 step(x[:batch], y[:batch])  # warm-up, untimed
 t0 = time.perf_counter()
-for i in range(batch, n, batch):
-    last = step(x[i:i + batch], y[i:i + batch])
+losses = [step(x[i:i + batch], y[i:i + batch]) for i in range(batch, n, batch)]
 sec = time.perf_counter() - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({'model': model_name, 'backend': f'torch-{torch.__version__}', 'threads': threads, 'samples': samples, 'sec': sec,
-                  'samplesPerSec': samples / sec, 'peakMiB': round(peak), 'loss': last}))
+                  'samplesPerSec': samples / sec, 'peakMiB': round(peak), 'loss': sum(losses) / len(losses)}))

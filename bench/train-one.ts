@@ -35,8 +35,8 @@ export function mlp(): tf.Sequential {
   });
 }
 
-async function main() {
-  const report = await loadBackend(tf, backend as 'wasm', { allowNative: true, stock: variant === 'stock', threads: variant === 'threads' });
+/** The model compiled as every row trains it, and one warm-up batch plus `samples` MNIST images and labels. */
+export async function mnistRun(model: string, samples: number) {
   const split = readSplit(ensureDatasetCache('mnist', defaultCacheRoot()), 'train');
   const n = samples + BATCH; // one warm-up batch, untimed
   const px = new Float32Array(n * 784);
@@ -45,18 +45,25 @@ async function main() {
   const y = tf.oneHot(tf.tensor1d(Int32Array.from(split.labels.subarray(0, n)), 'int32'), 10);
   const net = model === 'lenet' ? lenet() : mlp();
   net.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  await net.fit(x.slice(0, BATCH), y.slice(0, BATCH), { batchSize: BATCH, epochs: 1, verbose: 0 });
+  const xs = x.slice(BATCH), ys = y.slice(BATCH);
+  /** One timed epoch; its mean loss. */
+  const epoch = async () => (await net.fit(xs, ys, { batchSize: BATCH, epochs: 1, verbose: 0, shuffle: false })).history.loss![0] as number;
+  return { net, epoch, batch: BATCH };
+}
+
+async function main() {
+  const report = await loadBackend(tf, backend as 'wasm', { allowNative: true, stock: variant === 'stock', threads: variant === 'threads' });
+  const run = await mnistRun(model, samples);
   let peak = 0;
   const poll = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);
-  const warm = [x.slice(0, BATCH), y.slice(0, BATCH)] as const;
-  await net.fit(warm[0], warm[1], { batchSize: BATCH, epochs: 1, verbose: 0 });
-  const xs = x.slice(BATCH), ys = y.slice(BATCH);
   const t0 = performance.now();
-  const h = await net.fit(xs, ys, { batchSize: BATCH, epochs: 1, verbose: 0, shuffle: false });
+  const loss = await run.epoch();
   const sec = (performance.now() - t0) / 1000;
   clearInterval(poll);
   peak = Math.max(peak, process.memoryUsage().rss);
   if (tf.getBackend() !== report.name) throw new Error(`ran on ${tf.getBackend()}, meant ${report.name}`);
-  console.log(JSON.stringify({ model, backend: report.name, variant, samples, sec, samplesPerSec: samples / sec, peakMiB: Math.round(peak / 2 ** 20), loss: h.history.loss![0], simd: report.simd, threads: report.threads }));
+  console.log(JSON.stringify({ model, backend: report.name, variant, samples, sec, samplesPerSec: samples / sec, peakMiB: Math.round(peak / 2 ** 20), loss, simd: report.simd, threads: report.threads }));
 }
 
 if (process.argv[1]?.endsWith('train-one.ts')) await main();

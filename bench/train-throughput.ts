@@ -8,8 +8,10 @@ import { jsonFromChild } from './child.ts';
 import { ensureDatasetCache } from '../grader/data/image-dataset.ts';
 import { nativeAvailable } from '../grader/backend/resolve.ts';
 import { defaultCacheRoot, REPO_ROOT } from '../grader/spec/load.ts';
+import { anchorEnv, torchPython } from './machine.ts';
 
-interface Run { model: string; backend: string; variant: string; samples: number; samplesPerSec: number; peakMiB: number; threads?: number; error?: string }
+export interface Run { model: string; backend: string; variant: string; samples: number; samplesPerSec: number; peakMiB: number; loss?: number; threads?: number; error?: string }
+export interface ModelThroughput { model: string; rows: Run[]; anchors: Run[] }
 
 const SAMPLES = 10_000;
 const NO_NATIVE = 'tensorflow (tfjs-node) not installed: its row is skipped';
@@ -22,24 +24,31 @@ function node(model: string, backend: string, variant: string): Run {
   return 'value' in r ? r.value : { model, backend, variant, samples, samplesPerSec: NaN, peakMiB: NaN, error: r.error };
 }
 
-/** A python3 that imports torch: the one on PATH, or Debian's (python3-torch installs there). */
-const python = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0);
 
 function torch(model: string, threads: number, images: string, labels: string): Run | string {
-  if (!python) return 'PyTorch anchor skipped: python3-torch is not installed (apt-get install python3-torch)';
-  const r = spawnSync(python, [join(REPO_ROOT, 'bench', 'torch_anchor.py'), model, images, labels, String(SAMPLES), String(threads)], { encoding: 'utf8' });
+  if (!torchPython) return 'PyTorch anchor skipped: python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)';
+  const r = spawnSync(torchPython, [join(REPO_ROOT, 'bench', 'torch_anchor.py'), model, images, labels, String(SAMPLES), String(threads)], { encoding: 'utf8', env: anchorEnv(threads) });
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.status !== 0 || !line) return `PyTorch anchor failed: ${r.stderr.trim().split('\n').at(-1)}`;
   return { ...(JSON.parse(line) as Run), variant: `${threads} thread${threads > 1 ? 's' : ''}` };
 }
 
-export async function main(): Promise<void> {
+/** Same data, same optimizer, one epoch: mean losses this far apart mean one side trained something else. */
+function lossCheck(wasm: Run | undefined, anchor: Run | undefined): string | undefined {
+  if (!wasm?.loss || !anchor?.loss) return undefined;
+  const sane = (l: number) => Number.isFinite(l) && l < 2.0; // ln 10 ≈ 2.30 is chance
+  const ok = sane(wasm.loss) && sane(anchor.loss) && Math.abs(wasm.loss - anchor.loss) < 0.4;
+  return `epoch mean loss: wasm ${wasm.loss.toFixed(3)}, PyTorch ${anchor.loss.toFixed(3)} — ${ok ? 'both trained' : 'NOT COMPARABLE: one side did not train the same model; its ratio is meaningless'}`;
+}
+
+export async function main(): Promise<ModelThroughput[]> {
+  const out: ModelThroughput[] = [];
   const cache = ensureDatasetCache('mnist', defaultCacheRoot());
   console.log(`## Training throughput: one MNIST epoch (${SAMPLES} samples), batch 128, Adam; one process per row`);
   const notes: string[] = [];
   for (const model of ['lenet', 'mlp']) {
     const rows: Run[] = [];
-    for (const [backend, variant] of [['cpu', 'stock'], ['cpu', 'fast'], ['wasm', 'stock'], ['wasm', 'fast'], ['wasm', 'threads']] as const) rows.push(node(model, backend, variant));
+    for (const [backend, variant] of [['cpu', 'stock'], ['cpu', 'fast'], ['wasm', 'stock'], ['wasm', 'fast']] as const) rows.push(node(model, backend, variant));
     if (nativeAvailable()) rows.push(node(model, 'tensorflow', 'native'));
     else if (!notes.includes(NO_NATIVE)) notes.push(NO_NATIVE);
     const anchors: Run[] = [];
@@ -59,8 +68,12 @@ export async function main(): Promise<void> {
     const cpuFast = rows.find((r) => r.backend === 'cpu' && r.variant === 'fast');
     if (fast && ref) console.log(`wasm (this project's kernels) / PyTorch 1 thread: ${(fast.samplesPerSec / ref).toFixed(2)} — target ≥ ${model === 'lenet' ? '0.5' : '0.6'}`);
     if (model === 'lenet' && cpuStock && cpuFast && !cpuStock.error) console.log(`cpu fallback speed-up over stock: ${(cpuFast.samplesPerSec / cpuStock.samplesPerSec).toFixed(1)}× — target ≥ 10× (LeNet)`);
+    const check = lossCheck(fast, anchors[0]);
+    if (check) console.log(check);
+    out.push({ model, rows, anchors });
   }
   for (const n of notes) console.log(`note: ${n}`);
+  return out;
 }
 
 if (process.argv[1]?.endsWith('train-throughput.ts')) await main();
