@@ -185,6 +185,7 @@ test('overfitting-regularization end to end: every epoch of each returned model 
   assert.is(three.metrics.epochs_measured, 4, `only the first 4 of 6 epochs: ${explain(three)}`);
   assert.equal([three.metrics.l2_structure, three.metrics.dropout_structure, three.metrics.same_layers], [1, 1, 1], explain(three));
   assert.ok(Number.isFinite(three.metrics.baseline_overfit) && Number.isFinite(three.metrics.l2_gap_ratio), explain(three));
+  assert.ok(Number.isFinite(three.metrics.l2_final_gain) && Number.isFinite(three.metrics.dropout_final_gain), explain(three));
   const plain = r.get('no-regularization')!;
   assert.is(plain.verdict, 'FAIL', explain(plain));
   assert.equal([plain.metrics.l2_structure, plain.metrics.dropout_structure, plain.metrics.same_layers], [0, 0, 1]);

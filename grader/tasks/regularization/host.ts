@@ -8,6 +8,7 @@
 //   epochs_measured        fewest checkpoints of the three models
 //   baseline_overfit       the baseline's final validation loss minus its best: it must rise after its best epoch
 //   l2_val_gain / dropout_val_gain    the baseline's best validation loss minus the model's best
+//   l2_final_gain / dropout_final_gain  the baseline's final validation loss minus the model's final one
 //   l2_gap_ratio / dropout_gap_ratio  final (validation − training) loss of the model over the baseline's
 //   l2_structure / dropout_structure / same_layers   read from each model's saved model.json
 // All of them rest on the checkpoints the verify stage loaded: verified.
@@ -77,7 +78,7 @@ export function structureOf(saved: SavedModel): { dense: number[]; l2: number[];
 export const regularization: TaskHost = {
   kind: 'regularization',
   paramsSchema,
-  metrics: ['epochs_measured', 'baseline_overfit', 'l2_val_gain', 'dropout_val_gain', 'l2_gap_ratio', 'dropout_gap_ratio', 'l2_structure', 'dropout_structure', 'same_layers'],
+  metrics: ['epochs_measured', 'baseline_overfit', 'l2_val_gain', 'dropout_val_gain', 'l2_final_gain', 'dropout_final_gain', 'l2_gap_ratio', 'dropout_gap_ratio', 'l2_structure', 'dropout_structure', 'same_layers'],
   prepare(ctx: PrepareContext): PreparedTask {
     const p = ctx.assignment.spec.task as unknown as RegularizationParams;
     const cache = ensureImdbCache(ctx.cacheRoot, ctx.dataDir);
@@ -109,6 +110,7 @@ export const regularization: TaskHost = {
       return out;
     };
     const best = (c?: Curve) => (c && c.val.length ? Math.min(...c.val) : Number.POSITIVE_INFINITY);
+    const last = (c?: Curve) => (c && c.val.length ? c.val.at(-1)! : Number.POSITIVE_INFINITY);
     const gap = (c?: Curve) => (c && c.val.length ? c.val.at(-1)! - c.train.at(-1)! : Number.POSITIVE_INFINITY);
     const finite = (x: number, fallback: number) => (Number.isFinite(x) ? x : fallback);
 
@@ -133,6 +135,8 @@ export const regularization: TaskHost = {
           baseline_overfit: base && base.val.length ? finite(base.val.at(-1)! - best(base), 0) : 0,
           l2_val_gain: finite(best(base) - best(l2), -99),
           dropout_val_gain: finite(best(base) - best(drop), -99),
+          l2_final_gain: finite(last(base) - last(l2), -99),
+          dropout_final_gain: finite(last(base) - last(drop), -99),
           l2_gap_ratio: ratio(l2),
           dropout_gap_ratio: ratio(drop),
           l2_structure: s.l2 && s.l2.l2.some((f) => f > 0) && !s.l2.dropout.some((r) => r > 0) ? 1 : 0,
@@ -148,7 +152,8 @@ export const regularization: TaskHost = {
         if (metrics.epochs_measured! < p.epochs) h.epochs_measured = `train each of the three models for ${p.epochs} epochs with model.fit (the grader measures the model after each epoch): ${ROLES.map((r) => `${r} ${c[r]?.val.length ?? 0}`).join(', ')}`;
         if (metrics.baseline_overfit !== undefined) h.baseline_overfit = `the baseline must overfit so the comparison means something: train it long enough (and big enough) that its validation loss rises after its best epoch. ${curveText}`;
         for (const r of ['l2', 'dropout'] as const) {
-          h[`${r}_val_gain`] = `the ${r} model's best validation loss must be lower than the baseline's. ${curveText}`;
+          h[`${r}_val_gain`] = `the ${r} model's best validation loss must not be worse than the baseline's. ${curveText}`;
+          h[`${r}_final_gain`] = `after the last epoch the ${r} model's validation loss must be clearly below the baseline's (which has overfitted by then): regularise more strongly. ${curveText}`;
           h[`${r}_gap_ratio`] = `at the last epoch the ${r} model's gap between validation and training loss must be well below the baseline's: regularise more strongly`;
         }
         h.l2_structure = 'the `l2` model needs an L2 kernel regularizer (kernelRegularizer: tf.regularizers.l2({ l2: … })) on its Dense layers and no Dropout';
