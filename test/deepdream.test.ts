@@ -73,12 +73,12 @@ type Result = BatchSummary['results'][number];
 const explain = (r: Result) => `${r.verdict}: ${r.reason ?? ''} ${JSON.stringify(r.metrics)} ${(r.outputTail ?? []).slice(-5).join(' | ')}`;
 const item = (r: Result, id: string) => r.rubric.find((i) => i.id === id)!;
 
-test('WORK5 deepdream-region: the reference passes every item; unmasked, single-octave and untargeted dreams each fail theirs', async () => {
+test('WORK5 deepdream-region: the reference passes every item (three octaves fused); unmasked, single-octave, throwaway-octave and untargeted dreams each fail theirs', async () => {
   const assignment = loadAssignment(halfSizeAssignment());
   const identity = writeSubmission(join(root, 'subs'), 'identity.ts', `import * as tf from '@tensorflow/tfjs';
 export async function dream(image: tf.Tensor3D) { return image.clone(); }
 `);
-  const paths = [join(REPO_ROOT, 'reference/deepdream-region'), ...['unmasked', 'single-octave', 'whole-layer'].map((n) => join(REPO_ROOT, `examples/deepdream-region/${n}.ts`)), identity];
+  const paths = [join(REPO_ROOT, 'reference/deepdream-region'), ...['unmasked', 'single-octave', 'throwaway-octaves', 'whole-layer'].map((n) => join(REPO_ROOT, `examples/deepdream-region/${n}.ts`)), identity];
   const s = await runBatch({
     assignment, submissions: discoverSubmissions(paths), mode: 'grade', secret: testSecret(), outDir: join(root, 'out'), concurrency: 2,
     limits: effectiveLimits(loadDefaultLimits(), assignment), cacheRoot: join(root, 'cache'), backend: 'wasm', allowNative: false,
@@ -101,6 +101,15 @@ export async function dream(image: tf.Tensor3D) { return image.clone(); }
   const single = r.get('single-octave')!;
   assert.is(single.verdict, 'FAIL', explain(single));
   assert.equal([single.metrics.octaves, item(single, 'outside-unchanged').passed], [1, true]);
+
+  // Throwaway gradient passes at two smaller sizes do not count as octaves (moved here from
+  // test/process-checks.test.ts); the reference fuses all three.
+  assert.is(ref.metrics.octaves, 3);
+  const throwaway = r.get('throwaway-octaves')!;
+  assert.is(throwaway.verdict, 'FAIL', explain(throwaway));
+  assert.is(throwaway.metrics.scales_with_steps, 3, 'the old check (three sizes with gradient passes) would have passed');
+  assert.is(throwaway.metrics.octaves, 1);
+  assert.ok(item(throwaway, 'outside-unchanged').passed && item(throwaway, 'target-gain').passed, explain(throwaway));
 
   const whole = r.get('whole-layer')!;
   assert.is(whole.verdict, 'FAIL', explain(whole));

@@ -238,13 +238,33 @@ test('notes 001 lab 2 fashion-mnist-classify: the Keras-workflow reference passe
   assert.not.ok(item(weak, 'evaluate').passed);
 });
 
-test('WORK6 mobilenet-transfer: the frozen-base reference passes; a from-scratch CNN fails the pretrained item; batch 1024 is refused', async () => {
+// Runs the base in predict() on a dummy input, but classifies the pixels without it: the old check
+// (the base ran during predict) passed it; zeroing the base's weights must cost the answers their
+// accuracy, and costs this one nothing. (Moved here from test/process-checks.test.ts.)
+const DUMMY_BASE = `import * as tf from '@tensorflow/tfjs';
+let base: tf.LayersModel | undefined;
+export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }, ctx: { loadBase(o?: object): Promise<tf.LayersModel>; epochs: number }) {
+  base = await ctx.loadBase({ inputSize: 32 });
+  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 32, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })] });
+  model.compile({ optimizer: tf.train.adam(0.003), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  await model.fit(images, labels.toFloat(), { epochs: ctx.epochs, batchSize: 32, verbose: 0 });
+  return model;
+}
+export async function predict(model: tf.LayersModel, images: tf.Tensor4D) {
+  tf.dispose(base!.predict(tf.zeros([1, 32, 32, 3]))); // the base "runs in predict"
+  return model.predict(images) as tf.Tensor;
+}
+`;
+
+test('WORK6 mobilenet-transfer: the frozen-base reference passes; a from-scratch CNN fails the pretrained item, and so does a predict() that runs the base on a dummy input; batch 1024 is refused', async () => {
   const dir = small('mobilenet-transfer', { trainCount: 400, valCount: 100 });
-  const r = await grade(dir, ['reference/mobilenet-transfer', 'examples/mobilenet-transfer/from-scratch.ts', 'examples/mobilenet-transfer/batch-1024.ts'].map((p) => join(REPO_ROOT, p)));
+  const dummy = writeSubmission(join(root, 'subs-mobilenet'), 'dummy-base.ts', DUMMY_BASE);
+  const r = await grade(dir, [...['reference/mobilenet-transfer', 'examples/mobilenet-transfer/from-scratch.ts', 'examples/mobilenet-transfer/batch-1024.ts'].map((p) => join(REPO_ROOT, p)), dummy]);
   const ref = r.get('mobilenet-transfer')!;
   assert.is(ref.verdict, 'PASS', explain(ref));
   assert.is(ref.metrics.epochs_evaluated, 5, 'the grader predicted after each of the 5 epochs');
   assert.is(ref.metrics.pretrained_base_used, 1);
+  assert.ok(ref.metrics.val_accuracy_base_zeroed! < ref.metrics.val_accuracy! / 2, explain(ref));
   assert.is(ref.environment.backend?.name, 'wasm');
   const scratch = r.get('from-scratch')!;
   assert.is(scratch.verdict, 'FAIL', explain(scratch));
@@ -252,6 +272,12 @@ test('WORK6 mobilenet-transfer: the frozen-base reference passes; a from-scratch
   const big = r.get('batch-1024')!;
   assert.is(big.verdict, 'BAD_SUBMISSION', explain(big));
   assert.match(big.reason ?? '', /1024/);
+  const cheat = r.get('dummy-base')!;
+  assert.is(cheat.verdict, 'FAIL', explain(cheat));
+  assert.ok(item(cheat, 'val-accuracy').passed, explain(cheat));
+  assert.is(cheat.metrics.base_ran_in_predict, 1, 'the old check (the base ran during predict) would have passed');
+  assert.is(cheat.metrics.pretrained_base_used, 0);
+  assert.is(cheat.metrics.val_accuracy_base_zeroed, cheat.metrics.val_accuracy, 'zeroing the base changes nothing it answers');
 });
 
 test.run();

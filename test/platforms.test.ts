@@ -14,6 +14,7 @@ import { gradescopeFailure, gradescopeProblems, gradescopeResults, writeGradesco
 import { prairielearnFailure, prairielearnProblems, prairielearnResults } from '../grader/report/prairielearn.ts';
 import { pickSubmission } from '../grader/cli/platform-run.ts';
 import type { SubmissionResult } from '../grader/report/result.ts';
+import { cliBatch, type CliRun } from './helpers/cli-batch.ts';
 import { TEST_SECRET, tempDir, tinySiameseAssignment, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
 
 const root = tempDir();
@@ -25,9 +26,23 @@ const PASSING = `${TF}export async function train() {}\nexport async function di
 const CRASHING = `${TF}export async function train() { console.log('carol was here'); throw new Error('oops'); }\nexport async function distance() {}\n`;
 const NOT_COMPILING = `export async function train( { return 1 }\n`;
 
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'grader/cli/main.ts'), ...args], { encoding: 'utf8', cwd: root });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+// The three export commands, run once as one batch in one process (test/helpers/cli-batch.ts).
+const EXPORTS: Record<string, string[]> = {
+  gradescope: ['export', 'gradescope', assignment, '--out', join(root, 'gs-bundle')],
+  precious: ['export', 'gradescope', assignment, '--out', join(root, 'precious')],
+  prairielearn: ['export', 'prairielearn', assignment, '--out', join(root, 'pl-export')],
+};
+// Not an earlier export: the second gradescope export must refuse to overwrite it.
+mkdirSync(join(root, 'precious'));
+writeSubmission(join(root, 'precious'), 'notes.txt', 'mine');
+let exported: Record<string, CliRun> | undefined;
+function exportRun(name: keyof typeof EXPORTS): CliRun {
+  if (!exported) {
+    const names = Object.keys(EXPORTS);
+    const runs = cliBatch(names.map((n) => ({ args: EXPORTS[n]! })), { cwd: root });
+    exported = Object.fromEntries(names.map((n, i) => [n, runs[i]!]));
+  }
+  return exported[name]!;
 }
 
 /** A SubmissionResult as run-batch makes one, for the writers' own tests. */
@@ -161,7 +176,7 @@ function runGradescope(bundle: string, name: string, files: Record<string, strin
 
 test('dlgrade export gradescope: a bundle whose run_autograder grades a submission as Gradescope lays it out', () => {
   const out = join(root, 'gs-bundle');
-  const e = cli('export', 'gradescope', assignment, '--out', out);
+  const e = exportRun('gradescope');
   assert.is(e.code, 0, e.err);
   assert.match(e.out, /gs-bundle\.zip \(upload this to Gradescope\)/);
   for (const f of ['setup.sh', 'run_autograder', 'README.md', 'dlgrade.json', 'secret', 'NODE_VERSION', 'assignments/tiny-siamese/assignment.json', 'dlgrade/package-lock.json', 'dlgrade/grader/cli/platform-run.ts']) {
@@ -182,9 +197,8 @@ test('dlgrade export gradescope: a bundle whose run_autograder grades a submissi
     assert.is(n.status, 0, `${script}: ${n.stderr}`);
   }
   // Refuses to overwrite a folder that is not an earlier export.
-  mkdirSync(join(root, 'precious'));
-  writeSubmission(join(root, 'precious'), 'notes.txt', 'mine');
-  assert.is(cli('export', 'gradescope', assignment, '--out', join(root, 'precious')).code, 2);
+  assert.is(exportRun('precious').code, 2);
+  assert.is(readFileSync(join(root, 'precious', 'notes.txt'), 'utf8'), 'mine');
 
   const pass = runGradescope(out, 'pass', { 'siamese.ts': PASSING });
   console.log(`    run_autograder on the tiny fixture: ${pass.seconds.toFixed(1)} s`);
@@ -228,7 +242,7 @@ test('dlgrade export gradescope: a bundle whose run_autograder grades a submissi
 
 test('dlgrade export prairielearn: the external grader reads /grade/student and writes /grade/results/results.json', () => {
   const out = join(root, 'pl-export');
-  const e = cli('export', 'prairielearn', assignment, '--out', out);
+  const e = exportRun('prairielearn');
   assert.is(e.code, 0, e.err);
   const cfg = join(out, 'serverFilesCourse', 'dlgrade-tiny-siamese');
   for (const f of ['run', 'dlgrade.json', 'secret', 'assignments/tiny-siamese/assignment.json']) assert.ok(statSync(join(cfg, f)).isFile(), f);

@@ -4,8 +4,10 @@
 //   - a hand-written loop: trainOnBatch is refused like fit/fitDataset (it ran fit's training step);
 //   - checkpoints: only saves made inside an epoch-end callback of a running fit count;
 //   - batch size: enforced for fitDataset over any dataset, and for hand-written loops over tf.data;
-//   - the pretrained base: zeroing its weights must cost the predictions their accuracy;
-//   - octaves: a size counts only if what its gradient steps changed is in the returned picture.
+//   - the pretrained base: zeroing its weights must cost the predictions their accuracy (graded in
+//     test/image-assignments.test.ts, WORK6);
+//   - octaves: a size counts only if what its gradient steps changed is in the returned picture
+//     (countOctaves here; graded end to end in test/deepdream.test.ts).
 // The old criterion's value stays visible in a metric beside the new one where there is one
 // (checkpoint_folders, base_ran_in_predict, scales_with_steps).
 import { test } from 'uvu';
@@ -19,7 +21,7 @@ import { detectIsolation } from '../grader/sandbox/capabilities.ts';
 import { effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../grader/spec/load.ts';
 import { countOctaves } from '../grader/tasks/deepdream/region.ts';
 import { fusedCorrelation } from '../grader/tasks/deepdream/sandbox.ts';
-import { tempDir, testSecret, writeHalfSizePng, writeSubmission, writeTinyMnist } from './helpers/fixtures.ts';
+import { tempDir, testSecret, writeSubmission } from './helpers/fixtures.ts';
 
 const root = tempDir();
 type Result = BatchSummary['results'][number];
@@ -59,7 +61,10 @@ const CHUNKS = `function chunks(x: tf.Tensor2D, y: tf.Tensor2D, n: number) {
   return out;
 }`;
 
-test('hand-written loop: trainOnBatch is refused (also through a reference taken at load time); the tf.variableGrads reference still passes', async () => {
+// The honest twin of the first two tests, each reference on the same real spec (its tf.variableGrads
+// loop passing with 120 × 16 optimizer steps; its epoch-end callback counting 12 checkpoints), is
+// graded in test/cubic-fit.test.ts (WORK1.2, WORK1.3): here only the submissions that game the check.
+test('hand-written loop: trainOnBatch is refused (also through a reference taken at load time)', async () => {
   const dir = join(root, 'subs-loop');
   const onBatch = (name: string, call: string, head = '') => writeSubmission(dir, name, `import * as tf from '@tensorflow/tfjs';
 ${head}
@@ -81,7 +86,6 @@ ${PREDICT}
   const paths = [
     onBatch('train-on-batch.ts', 'model.trainOnBatch(xb, yb)'),
     onBatch('captured-train-on-batch.ts', 'trainOnBatch.call(model, xb, yb)', 'const trainOnBatch = tf.LayersModel.prototype.trainOnBatch; // taken before the grader refuses it'),
-    join(REPO_ROOT, 'reference/cubic-fit-custom-loop'),
   ];
   const r = await grade(spec('cubic-fit-custom-loop', 'loop'), paths);
   for (const id of ['train-on-batch', 'captured-train-on-batch']) {
@@ -90,12 +94,11 @@ ${PREDICT}
     assert.match(g.reason ?? '', /model\.trainOnBatch is disabled/);
     assert.match(g.reason ?? '', /optimizer\.minimize/, 'says what to use instead');
   }
-  const ref = r.get('cubic-fit-custom-loop')!;
-  assert.is(ref.verdict, 'PASS', explain(ref));
-  assert.is(ref.metrics.optimizer_steps, 120 * 16);
 });
 
-test('checkpoints: folders saved after fit returns (increasing mtimes, or behind decoy saves in the callback) count for nothing; the callback reference counts 12', async () => {
+// Half the training points (500 of 1,000): what is checked is where the checkpoints were written; the
+// MSE item, which both still pass, only shows that nothing but the checkpoint item fails.
+test('checkpoints: folders saved after fit returns (increasing mtimes, or behind decoy saves in the callback) count for nothing', async () => {
   const dir = join(root, 'subs-checkpoints');
   const restore = `export async function restore(ctx: { checkpointDir: string }) { return tf.loadLayersModel(\`file://\${ctx.checkpointDir}/epoch-120/model.json\`); }`;
   const afterFit = writeSubmission(dir, 'save-all-after-fit.ts', `import * as tf from '@tensorflow/tfjs';
@@ -125,7 +128,7 @@ export async function train({ x, y }: { x: tf.Tensor2D; y: tf.Tensor2D }, ctx: {
 }
 ${restore}
 `);
-  const r = await grade(spec('cubic-fit-checkpoints', 'checkpoints'), [afterFit, decoys, join(REPO_ROOT, 'reference/cubic-fit-checkpoints')]);
+  const r = await grade(spec('cubic-fit-checkpoints', 'checkpoints', { task: { trainCount: 500 } }), [afterFit, decoys]);
   for (const id of ['save-all-after-fit', 'decoy-saves']) {
     const g = r.get(id)!;
     assert.is(g.verdict, 'FAIL', explain(g));
@@ -134,9 +137,6 @@ ${restore}
     assert.not.ok(item(g, 'checkpoints').passed);
     assert.ok(item(g, 'mse').passed && item(g, 'restorable').passed, explain(g));
   }
-  const ref = r.get('cubic-fit-checkpoints')!;
-  assert.is(ref.verdict, 'PASS', explain(ref));
-  assert.is(ref.metrics.checkpoints_written, 12);
 });
 
 test('batch size on fitDataset: a generator of 100-row batches, pre-batched tf.data.array chunks (also re-batched by 1 and squeezed) are refused under a limit of 64, also when caught; 64-row twins train', async () => {
@@ -210,35 +210,9 @@ ${PREDICT}
   assert.is(honest.metrics.optimizer_steps, 60 * 20);
 });
 
-test('pretrained base: a predict() that runs the base on a dummy input but classifies the pixels without it fails the item; the frozen-base reference passes', async () => {
-  const dataDir = writeTinyMnist(join(root, 'idx'), 600, 200);
-  const dummy = writeSubmission(join(root, 'subs-mobilenet'), 'dummy-base.ts', `import * as tf from '@tensorflow/tfjs';
-let base: tf.LayersModel | undefined;
-export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }, ctx: { loadBase(o?: object): Promise<tf.LayersModel>; epochs: number }) {
-  base = await ctx.loadBase({ inputSize: 32 });
-  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 32, activation: 'relu' }), tf.layers.dense({ units: 10, activation: 'softmax' })] });
-  model.compile({ optimizer: tf.train.adam(0.003), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  await model.fit(images, labels.toFloat(), { epochs: ctx.epochs, batchSize: 32, verbose: 0 });
-  return model;
-}
-export async function predict(model: tf.LayersModel, images: tf.Tensor4D) {
-  tf.dispose(base!.predict(tf.zeros([1, 32, 32, 3]))); // the base "runs in predict"
-  return model.predict(images) as tf.Tensor;
-}
-`);
-  const dir = spec('mobilenet-transfer', 'mobilenet', { limits: { timeLimitSec: 90 }, task: { trainCount: 400, valCount: 100 } });
-  const r = await grade(dir, [dummy, join(REPO_ROOT, 'reference/mobilenet-transfer')], dataDir);
-  const cheat = r.get('dummy-base')!;
-  assert.is(cheat.verdict, 'FAIL', explain(cheat));
-  assert.ok(item(cheat, 'val-accuracy').passed, explain(cheat));
-  assert.is(cheat.metrics.base_ran_in_predict, 1, 'the old check (the base ran during predict) would have passed');
-  assert.is(cheat.metrics.pretrained_base_used, 0);
-  assert.is(cheat.metrics.val_accuracy_base_zeroed, cheat.metrics.val_accuracy, 'zeroing the base changes nothing it answers');
-  const ref = r.get('mobilenet-transfer')!;
-  assert.is(ref.verdict, 'PASS', explain(ref));
-  assert.is(ref.metrics.pretrained_base_used, 1);
-  assert.ok(ref.metrics.val_accuracy_base_zeroed! < ref.metrics.val_accuracy! / 2, explain(ref));
-});
+// The pretrained-base check (a predict() that runs the base on a dummy input but classifies the
+// pixels without it) is graded in test/image-assignments.test.ts, WORK6, in the same batch as the
+// frozen-base reference that test grades anyway.
 
 test('countOctaves: a size counts when its change was fused into the picture, or when every gradient there was zero', () => {
   const s = (size: number, fused: number, stalled = false) => ({ height: size, width: size, gradientSteps: 20, fused, stalled });
@@ -251,23 +225,8 @@ test('countOctaves: a size counts when its change was fused into the picture, or
   assert.is(fusedCorrelation(first, first, change), 0, 'no change');
 });
 
-/** The DeepDream assignment with its picture halved (2×2 box filter). */
-function halfSizeDeepdream(): string {
-  const dir = spec('deepdream-region', 'deepdream', { limits: { timeLimitSec: 120 }, task: { image: 'half.png' } });
-  writeHalfSizePng(join(REPO_ROOT, 'assignments/deepdream-region/chelsea.png'), join(dir, 'half.png'));
-  return dir;
-}
-
-test('octaves: throwaway gradient passes at two smaller sizes do not count; the reference fuses all three', async () => {
-  const r = await grade(halfSizeDeepdream(), [join(REPO_ROOT, 'reference/deepdream-region'), join(REPO_ROOT, 'examples/deepdream-region/throwaway-octaves.ts')]);
-  const throwaway = r.get('throwaway-octaves')!;
-  assert.is(throwaway.verdict, 'FAIL', explain(throwaway));
-  assert.is(throwaway.metrics.scales_with_steps, 3, 'the old check (three sizes with gradient passes) would have passed');
-  assert.is(throwaway.metrics.octaves, 1);
-  assert.ok(item(throwaway, 'outside-unchanged').passed && item(throwaway, 'target-gain').passed, explain(throwaway));
-  const ref = r.get('deepdream-region')!;
-  assert.is(ref.verdict, 'PASS', explain(ref));
-  assert.is(ref.metrics.octaves, 3);
-});
+// The octave check (throwaway gradient passes at two smaller sizes do not count; the reference
+// fuses all three) is graded in test/deepdream.test.ts, in the same batch as the reference and the
+// other weak dreams that test grades anyway.
 
 test.run();

@@ -180,15 +180,29 @@ test('merge refuses shards graded under other limits, a duplicate or missing sha
     return r.err;
   };
   const out = join(root, 'refused');
-  // Shard 2 graded again, side by side: under a tighter time limit, and with another instructor's secret
-  // (the environment's secret is the test suite's).
-  const tight = join(root, 'shard-2-tight'), otherSecret = join(root, 'shard-2-secret');
-  const otherSecretFile = join(root, 'other-secret');
-  writeFileSync(otherSecretFile, 'another-instructor-secret-of-enough-length\n', { mode: 0o600 });
-  for (const r of await cliParallel([
-    ['grade', assignment, subs, '--shard', '2/3', '--out', tight, ...common, '--time-limit', '15', '-q'],
-    ['grade', assignment, subs, '--shard', '2/3', '--out', otherSecret, '--secret-file', otherSecretFile, ...common, '-q'],
-  ])) assert.ok(r.code === 0 || r.code === 1, r.err);
+  // Shard 2 as if graded again: under a tighter time limit, and with another instructor's secret. Its
+  // folder is copied and what such a run records is written into the summary and every result file
+  // (the condition and the per-result field merge compares; that a run records its --time-limit and
+  // its secret's draw id is checked above and in test/secret.test.ts).
+  const regraded = (name: string, change: (conditions: any, result: any) => void) => {
+    const dir = join(root, name);
+    cpSync(shardDirs[2]!, dir, { recursive: true });
+    const s = summaryOf(dir);
+    change(s.shard.conditions, undefined);
+    for (const r of s.results) {
+      const file = join(dir, 'results', `${r.submission.id}.json`);
+      const full = JSON.parse(readFileSync(file, 'utf8'));
+      change(undefined, full);
+      change(undefined, r);
+      writeFileSync(file, JSON.stringify(full));
+    }
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(s));
+    return dir;
+  };
+  const tight = regraded('shard-2-tight', (c, r) => { if (c) c.limits.timeLimitSec = 15; if (r?.limits) r.limits.timeLimitSec = 15; });
+  const otherDraw = 'f0e1d2c3b4a59687';
+  const otherSecret = regraded('shard-2-secret', (c, r) => { if (c) c.drawId = otherDraw; if (r?.dataset) r.dataset.drawId = otherDraw; });
+  assert.is.not(summaryOf(shardDirs[2]!).shard.conditions.drawId, otherDraw);
   const err = await refused([shardDirs[0]!, shardDirs[1]!, tight, '--out', out], /shard-0 and shard-2-tight were graded under different limits \(timeLimitSec 20 vs 15\)/);
   assert.not.match(err, /\n\s+at /, 'no stack trace');
   assert.not.ok(existsSync(join(out, 'summary.json')), 'nothing merged');
