@@ -284,4 +284,10 @@ test('Ctrl-C keeps finished results, kills running submissions, and the rerun re
   assert.is(again.code, 1);
 });
 
+test('a reader that goes away (dlgrade list | true) ends the run quietly, not with an EPIPE stack trace', () => {
+  // `true` exits without reading, long before the CLI has started: every write meets a closed pipe.
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(REPO_ROOT, 'grader/cli/bin.js')}" list | true`], { encoding: 'utf8', cwd: REPO_ROOT });
+  assert.is(r.stderr, '');
+});
+
 test.run();

@@ -4,18 +4,15 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENTRY_NAMES } from '../grade/discover.ts';
-import { intakeSubmissions } from '../grade/intake.ts';
-import { readRoster } from '../grade/roster.ts';
-import { runBatch, type BatchSummary } from '../grade/run-batch.ts';
+import type { BatchSummary } from '../grade/run-batch.ts';
 import { consoleReporter, jsonLinesReporter, quietReporter, type CliReporter } from '../report/console.ts';
-import { writeReports, type ReportPaths } from '../report/write-reports.ts';
+import type { ReportPaths } from '../report/write-reports.ts';
 import { detectIsolation } from '../sandbox/capabilities.ts';
 import { nativeAvailable } from '../backend/resolve.ts';
 import { ASSIGNMENTS_DIR, defaultCacheRoot, effectiveLimits, loadAssignment, loadDefaultLimits, REPO_ROOT } from '../spec/load.ts';
 import { defaultSecretFile, resolveSecret } from '../spec/secret.ts';
 import { writeJsonAtomic } from '../util/fs.ts';
 import { initSubmission } from './init.ts';
-import { merge } from './merge.ts';
 import { inShard, parseShard } from '../grade/shard.ts';
 import { graderFingerprint } from '../util/fingerprint.ts';
 import { refuseForeignOutDir } from './out-dir.ts';
@@ -138,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'info': process.stdout.write(JSON.stringify(detectIsolation(), null, 2) + '\n'); return EXIT.ok;
       case 'grade':
       case 'check': return await grade(command, rest, v);
-      case 'merge': return await merge(rest, v);
+      case 'merge': return await (await import('./merge.ts')).merge(rest, v); // loaded when needed: --help, init and usage errors start in a fraction of the time
       default: throw new UsageError(`unknown command "${command}"`);
     }
   } catch (e) {
@@ -203,6 +200,9 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
     secretFile: v['secret-file'] as string | undefined,
     forbiddenDirs: [REPO_ROOT, resolve((v['cache-dir'] as string | undefined) ?? defaultCacheRoot())],
   }) : undefined;
+  const [{ readRoster }, { intakeSubmissions }, { runBatch }, { writeReports }] = await Promise.all([
+    import('../grade/roster.ts'), import('../grade/intake.ts'), import('../grade/run-batch.ts'), import('../report/write-reports.ts'),
+  ]);
   const roster = v.roster !== undefined ? readRoster(v.roster as string) : undefined;
   const discovered = await intakeSubmissions(subs, { single: mode === 'check', cacheRoot: resolve((v['cache-dir'] as string | undefined) ?? defaultCacheRoot()), roster });
   if (discovered.length === 0) throw new UsageError(`no submissions found in ${subs.join(', ')}`);
@@ -277,5 +277,7 @@ async function grade(mode: 'grade' | 'check', args: string[], v: Record<string, 
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/grader/cli/main.ts')) {
+  // A reader that goes away (`dlgrade list | head`) must not crash a run with a stack trace: results go to files anyway.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e; });
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
