@@ -25,6 +25,7 @@ import { SHIM_SOURCES, SOURCE_LOADERS, type CompileInput, type CompileOutput, ty
 import type { TypeCheckSetup } from './typecheck.ts';
 import { jailCommand } from './jail.ts';
 import { createMemoryGuard } from './memory.ts';
+import { createCpuMeter, wallLimitSec } from './cpu-time.ts';
 import { OWNER_TAG } from './owner.ts';
 
 export class CompileError extends Error {
@@ -254,7 +255,10 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
   // The type checker reads TypeScript's lib and the TF.js declarations; where the dropped uid could not, types go unchecked.
   const setup = options.typeCheck ? typeCheckSetup() : null;
   if (setup && (jailed || !dropUid || setup.readable.every(reachableByOthers))) input = { ...input, typeCheck: setup };
-  const guard = createMemoryGuard(iso, `${OWNER_TAG}-compile-${threadId}-${++seq}-${randomBytes(4).toString('hex')}`, memoryLimit); // a killed grader's is swept by cleanStale
+  const id = `${OWNER_TAG}-compile-${threadId}-${++seq}-${randomBytes(4).toString('hex')}`;
+  const guard = createMemoryGuard(iso, id, memoryLimit); // a killed grader's is swept by cleanStale
+  // The limit counts CPU time, as for submissions: a class graded on a busy machine must not lose its type checks to the neighbours.
+  const cpu = createCpuMeter(iso, id);
   // The compiler gets its input on stdin and needs no folder of the grader's: an empty one is its cwd.
   const scratch = mkdtempSync(join(tmpdir(), 'dlgrade-compile-'));
   try {
@@ -264,8 +268,8 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
       read: [dirname(dirname(t.esbuild)) + '/', ...(t.esbuildBinary ? [t.esbuildBinary] : []), ...(input.typeCheck?.readable ?? [])],
       write: scratch,
       uid: dropUid ? COMPILER_UID : undefined,
-      joinFiles: guard.joinFiles,
-      backstopSec: Math.ceil(timeLimitMs / 1000) + 5,
+      joinFiles: [...guard.joinFiles, ...cpu.joinFiles],
+      backstopSec: Math.ceil(wallLimitSec(timeLimitMs / 1000)) + 5,
       command: [process.execPath, '--max-old-space-size=512', '-e', script],
     });
     const child = spawn(file, args, {
@@ -296,8 +300,9 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
       errTail = (errTail + s).slice(-STDERR_KEEP);
     });
     child.stdin!.on('error', () => { /* the compiler died before reading all of it */ });
-    if (pid) guard.watch(pid, () => { memKilled = true; killAll(); });
-    const timer = setTimeout(() => { timedOut = true; killAll(); }, timeLimitMs);
+    if (pid) { guard.watch(pid, () => { memKilled = true; killAll(); }); cpu.watch(pid); }
+    const timer = setTimeout(() => { timedOut = true; killAll(); }, wallLimitSec(timeLimitMs / 1000) * 1000); // the backstop: sleeping, blocked or starved
+    const cpuCheck = setInterval(() => { if (cpu.seconds() * 1000 > timeLimitMs) { timedOut = true; killAll(); } }, 250);
     const t0 = performance.now();
     child.on('exit', () => killAll()); // esbuild's service, if it outlived node
     child.stdin!.end(JSON.stringify(input));
@@ -306,6 +311,7 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
       child.on('close', (code, signal) => res({ code, signal }));
     });
     clearTimeout(timer);
+    clearInterval(cpuCheck);
     killAll();
     const stderr = errHead + (errTail.length === STDERR_KEEP ? errTail : '');
     const outOfMemory = () => memKilled || guard.exceeded() || /JavaScript heap out of memory|Reached heap limit|fatal error: (runtime: )?out of memory|runtime: out of memory/.test(stderr);
@@ -317,14 +323,14 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
       // The bundle was made: whatever became of the type check after it costs only warnings.
       const types = parsed<TypeCheckOutput>(text.slice(nl + 1));
       const why = types?.t === 'types-failed' ? types.message
-        : timedOut ? `the type checker ran out of time (limit ${timeLimitMs / 1000} s)`
+        : timedOut ? `the type checker ran out of time (limit ${timeLimitMs / 1000} s of CPU time)`
         : outOfMemory() ? `the type checker ran out of memory (limit ${mib(memoryLimit)})`
         : `the type checker stopped (${signal ? `killed by ${signal}` : `exit code ${code}`})`;
       const found = types?.t === 'types' ? types.warnings : [`types were not checked: ${why}; the submission is graded as usual`];
       return { ...first, warnings: [...(first.warnings ?? []), ...found] };
     }
-    if (timedOut || (signal === 'SIGKILL' && performance.now() - t0 >= timeLimitMs)) {
-      throw new CompileError(`the compiler ran out of time on this submission (limit ${timeLimitMs / 1000} s); very large or deeply nested code can do this`);
+    if (timedOut || (signal === 'SIGKILL' && performance.now() - t0 >= wallLimitSec(timeLimitMs / 1000) * 1000)) {
+      throw new CompileError(`the compiler ran out of time on this submission (limit ${timeLimitMs / 1000} s of CPU time); very large or deeply nested code can do this`);
     }
     if (tooMuch) throw new CompileError(`the compiled submission is larger than ${mib(MAX_COMPILER_OUTPUT)}`);
     if (outOfMemory()) {
@@ -338,6 +344,7 @@ async function runCompiler(input: CompileInput, options: CompileOptions): Promis
     throw new Error(`the compiler process exited with code ${code}: ${stderr.trim().split('\n').slice(-5).join('\n')}`);
   } finally {
     guard.dispose();
+    cpu.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
