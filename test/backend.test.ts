@@ -15,7 +15,7 @@ type Case = { name: string; run: () => tf.Tensor[] };
 
 const rand = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
-function convCase(kind: 'conv' | 'depthwise', x: number[], k: number[], stride: number, pad: 'same' | 'valid'): Case {
+function convCase(kind: 'conv' | 'depthwise', x: number[], k: number[], stride: number | [number, number], pad: 'same' | 'valid'): Case {
   return {
     name: `${kind} x${x} k${k} s${stride} ${pad}`,
     run: () => {
@@ -40,7 +40,17 @@ for (const stride of [1, 2]) {
     }
   }
 }
-cases.push(convCase('depthwise', [2, 6, 6, 4], [3, 3, 4, 1], 1, 'same'));
+// Depth multiplier 1 (MobileNet's): wasm runs dx as its own depthwise conv of the zero-dilated dy.
+for (const stride of [1, 2, 3]) {
+  for (const pad of ['same', 'valid'] as const) {
+    for (const [h, w, k] of [[6, 6, 3], [7, 9, 3], [8, 5, 2], [5, 7, 1], [9, 8, 5]] as const) {
+      cases.push(convCase('depthwise', [2, h, w, 5], [k, k, 5, 1], stride, pad));
+    }
+  }
+}
+cases.push(convCase('depthwise', [2, 9, 8, 4], [3, 2, 4, 1], [2, 1], 'same'));
+cases.push(convCase('depthwise', [1, 7, 9, 3], [2, 3, 3, 1], [1, 3], 'valid'));
+
 for (const [size, stride, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'valid'], [2, 2, 'same']] as const) {
   cases.push({
     name: `maxPool ${size}/${stride} ${pad} with ties`,
@@ -95,6 +105,51 @@ cases.push({
   },
 });
 cases.push({
+  name: 'tile (block copies) and sum/mean over leading axes, keepDims or not',
+  run: () => {
+    const x = rand([3, 1, 4, 2], 25);
+    return [
+      tf.tile(x, [2, 3, 1, 2]), tf.tile(rand([1, 1, 1, 5], 26), [2, 3, 4, 1]), tf.tile(rand([7], 27), [3]), tf.tile(rand([2, 3], 28), [1, 1]),
+      tf.tile(ints([2, 3], 29), [3, 2]).cast('float32'), tf.tile(tf.greater(rand([3, 2], 30), 0), [2, 2]).cast('float32'),
+      tf.sum(x, [0, 1, 2]), tf.sum(x, [2, 0, 1], true), tf.sum(x, 0), tf.mean(x, [0, 1]), tf.mean(x, [0, 1, 2], true),
+      tf.sum(rand([1, 5], 45), 0), tf.mean(rand([2, 1, 1, 3], 46), [0, 1, 2]), tf.sum(rand([1, 1, 4], 47), [0, 1]), // 1×1 pooling windows
+      tf.sum(x, [1, 2]), tf.mean(x, -1), tf.sum(x), tf.sum(ints([4, 3], 31), 0).cast('float32'), // stock paths
+      ...tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tf.moments(t, [0, 1, 2]).variance, rand([2], 32))))([x]),
+    ];
+  },
+});
+cases.push({
+  name: 'batchNorm gradients (x, mean, variance, scale, offset; 4D and 2D; training-mode moments; without scale: the InceptionV3 test below)',
+  run: () => {
+    const bn = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: tf.Tensor | undefined, o: tf.Tensor, r: tf.Tensor) =>
+      tf.sum(tf.mul(tf.batchNorm(x, m, v, o, s, 1e-3), r));
+    const c = 5, x4 = rand([3, 4, 2, c], 33), x2 = rand([7, c], 34), r4 = rand([3, 4, 2, c], 35), r2 = rand([7, c], 36);
+    const m = rand([c], 37), v = tf.add(tf.square(rand([c], 38)), 0.1), s = rand([c], 39), o = rand([c], 40);
+    return [
+      ...tf.grads((x: tf.Tensor, mm: tf.Tensor, vv: tf.Tensor, ss: tf.Tensor, oo: tf.Tensor) => bn(x, mm, vv, ss, oo, r4))([x4, m, v, s, o]),
+      ...tf.grads((x: tf.Tensor, mm: tf.Tensor, vv: tf.Tensor, ss: tf.Tensor, oo: tf.Tensor) => bn(x, mm, vv, ss, oo, r2))([x2, m, v, s, o]),
+      tf.batchNorm(x4, m, v), tf.batchNorm(x2, m, v, undefined, s), tf.batchNorm(x4, ...[m, v, o, s].map((t) => tf.reshape(t, [1, 1, 1, c])) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]), // forward: no scale or offset; broadcast (stock)
+      ...tf.grads((x: tf.Tensor) => { // as a BatchNormalization layer trains: statistics of the batch itself
+        const { mean, variance } = tf.moments(x, [0, 1, 2]);
+        return bn(x, mean, variance, s, o, r4);
+      })([x4]),
+    ];
+  },
+});
+cases.push({
+  name: 'clipByValue (ReLU6) and mean gradients, values on the bounds included',
+  run: () => {
+    const x = tf.concat([tf.mul(rand([4, 3, 5], 41), 4), tf.fill([1, 3, 5], 6), tf.zeros([1, 3, 5])]);
+    const r = rand([6, 3, 5], 42);
+    return [
+      ...tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(t, 0, 6), r)))([x]),
+      ...tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(t, -1.5, 2), r)))([x]),
+      ...tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, [0, 2], true), rand([1, 3, 1], 43))))([x]),
+      ...tf.grads((t: tf.Tensor) => tf.sum(tf.mul(tf.mean(t, 1), rand([6, 5], 44))))([x]),
+    ];
+  },
+});
+cases.push({
   name: 'gradient through gather and slice of a large constant (saved by reference)',
   run: () => tf.grads((w: tf.Tensor) => {
     const data = rand([500, 6], 20);
@@ -138,7 +193,7 @@ function agrees(backend: string) {
 test('wasm with the added kernels: every gradient matches stock cpu', async () => {
   const report = await loadBackend(tf, 'wasm');
   assert.is(tf.getBackend(), 'wasm');
-  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice', 'StridedSlice', 'SplitV', 'Unpack']) {
+  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice', 'StridedSlice', 'SplitV', 'Unpack', 'Tile', 'Sum', 'Mean', 'FusedBatchNorm', 'Cast', 'DlgradeClipByValueGrad']) {
     assert.ok(report.kernels.includes(k), `registered ${k}`);
   }
   agrees('wasm');
@@ -275,6 +330,13 @@ test('wasm saves tensors for the gradient by reference, not by copying them', as
   saved.dispose();
   const str = tf.tensor1d(['a', 'b']);
   assert.equal(tf.clone(str).dataSync(), ['a', 'b'], 'strings still clone');
+  // A cast to the same dtype shares too; a real cast converts as cpu does.
+  const f = tf.tensor1d([1.7, -2.5, 3]);
+  const same = tf.cast(f, 'float32');
+  assert.ok(same.dataId === f.dataId);
+  f.dispose();
+  assert.equal(Array.from(same.dataSync()), [1.7, -2.5, 3].map(Math.fround));
+  assert.equal(Array.from(tf.cast(same, 'int32').dataSync()), [1, -2, 3]);
 });
 
 test('filledTensor writes straight into the wasm heap and frees like any tensor', async () => {

@@ -4,8 +4,8 @@
 // movement around them is done by the typed-array loops of patches.ts.
 //   Conv2DBackpropFilter   a conv of x with dy (batch and channels swapped)
 //   Conv2DBackpropInput    a full conv of dy with the rotated filter; col2im(dy · Wᵀ) when strided
-//   Depthwise…Filter/Input one pass over the taps (no matMul to feed: each
-//                          channel has its own filter)
+//   Depthwise…Input        one pass over the taps, for depth multipliers > 1 (no
+//                          matMul to feed: each channel has its own filter)
 //   MaxPoolGrad            routes dy to each window's first maximum
 //   UnsortedSegmentSum     scatterND, which sums duplicate indices
 // Callers run them inside tf.tidy; tensors are NHWC.
@@ -82,10 +82,13 @@ export function conv2dBackpropInput(tf: Tf, dy: T4, filter: T4, inputShape: Shap
   return tf.tensor4d(col2im(f32(cols), g), inputShape);
 }
 
-/** One pass over the taps of a depthwise conv: dW (filter gradient) or dx (input gradient). */
-function depthwiseTaps(g: PatchGeometry, m: number, dy: Float32Array, x: Float32Array | null, w: Float32Array | null): Float32Array {
+/**
+ * dx of a depthwise conv in one pass over the taps: each input channel sums
+ * its m outputs. (wasm runs the m = 1 case in XNNPACK, heap-kernels.ts.)
+ */
+function depthwiseInputTaps(g: PatchGeometry, m: number, dy: Float32Array, w: Float32Array): Float32Array {
   const { n, h, w: width, c, outH, outW, kh, kw, strideH, strideW, dilationH, dilationW, top, left } = g;
-  const out = new Float32Array(x ? kh * kw * c * m : n * h * width * c);
+  const out = new Float32Array(n * h * width * c);
   const cm = c * m;
   let p = 0;
   for (let b = 0; b < n; b++) {
@@ -97,19 +100,12 @@ function depthwiseTaps(g: PatchGeometry, m: number, dy: Float32Array, x: Float32
           for (let j = 0; j < kw; j++) {
             const xx = ox * strideW + j * dilationW - left;
             if (xx < 0 || xx >= width) continue;
-            const src = ((b * h + y) * width + xx) * c;
+            const dst = ((b * h + y) * width + xx) * c;
             const tap = (i * kw + j) * cm;
-            if (x) {
-              for (let ch = 0; ch < c; ch++) {
-                const v = x[src + ch]!;
-                for (let k = 0; k < m; k++) out[tap + ch * m + k]! += v * dy[p + ch * m + k]!;
-              }
-            } else {
-              for (let ch = 0; ch < c; ch++) {
-                let s = 0;
-                for (let k = 0; k < m; k++) s += w![tap + ch * m + k]! * dy[p + ch * m + k]!;
-                out[src + ch]! += s;
-              }
+            for (let ch = 0; ch < c; ch++) {
+              let s = 0;
+              for (let k = 0; k < m; k++) s += w[tap + ch * m + k]! * dy[p + ch * m + k]!;
+              out[dst + ch]! += s;
             }
           }
         }
@@ -119,14 +115,9 @@ function depthwiseTaps(g: PatchGeometry, m: number, dy: Float32Array, x: Float32
   return out;
 }
 
-export function depthwiseConv2dBackpropFilter(tf: Tf, x: T4, dy: T4, filterShape: Shape4, strides: Pair, dilations: Pair, pad: Pad, dimRoundingMode?: Rounding): T4 {
-  const g = geometry(tf.backend_util.computeConv2DInfo(x.shape, filterShape, strides, dilations, pad, dimRoundingMode, true));
-  return tf.tensor4d(depthwiseTaps(g, filterShape[3], f32(dy), f32(x), null), filterShape);
-}
-
 export function depthwiseConv2dBackpropInput(tf: Tf, dy: T4, filter: T4, inputShape: Shape4, strides: Pair, dilations: Pair, pad: Pad, dimRoundingMode?: Rounding): T4 {
   const g = geometry(tf.backend_util.computeConv2DInfo(inputShape, filter.shape, strides, dilations, pad, dimRoundingMode, true));
-  return tf.tensor4d(depthwiseTaps(g, filter.shape[3], f32(dy), null, f32(filter)), inputShape);
+  return tf.tensor4d(depthwiseInputTaps(g, filter.shape[3], f32(dy), f32(filter)), inputShape);
 }
 
 export function maxPoolGrad(tf: Tf, dy: T4, x: T4, filterSize: Pair, strides: Pair, pad: Pad, dimRoundingMode?: Rounding): T4 {

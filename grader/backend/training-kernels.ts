@@ -3,9 +3,11 @@
 // kernels' setup already ran, and the new ones need none.
 import type * as TF from '@tensorflow/tfjs';
 import {
-  conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput, maxPoolGrad, unsortedSegmentSum,
+  conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2dBackpropInput, maxPoolGrad, unsortedSegmentSum,
   geometry,
 } from './composite-kernels.ts';
+import { CLIP_GRAD, replaceGradients } from './gradients.ts';
+import { batchNormOnHeap, clipGradOnHeap, depthwiseFilterOnHeap, depthwiseInputOnHeap, leadingReduction, tileOnHeap } from './heap-kernels.ts';
 import { maxPoolGrad as routeMaxPoolGrad } from './patches.ts';
 import type { WasmInternals } from './wasm-heap.ts';
 
@@ -41,8 +43,6 @@ function kernels(tf: Tf): Record<string, KernelFunc> {
       return conv2dBackpropInput(tf, dy as TF.Tensor4D, filter as TF.Tensor4D, a.inputShape, a.strides, a.pad, a.dimRoundingMode);
     }),
     MaxPoolGrad: composite(tf, ({ dy, input }, a) => maxPoolGrad(tf, dy as TF.Tensor4D, input as TF.Tensor4D, a.filterSize, a.strides, a.pad, a.dimRoundingMode)),
-    DepthwiseConv2dNativeBackpropFilter: composite(tf, ({ x, dy }, a) =>
-      depthwiseConv2dBackpropFilter(tf, x as TF.Tensor4D, dy as TF.Tensor4D, a.filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode)),
     DepthwiseConv2dNativeBackpropInput: composite(tf, ({ dy, filter }, a) =>
       depthwiseConv2dBackpropInput(tf, dy as TF.Tensor4D, filter as TF.Tensor4D, a.inputShape, a.strides, a.dilations, a.pad, a.dimRoundingMode)),
     UnsortedSegmentSum: composite(tf, ({ x, segmentIds }, a) => unsortedSegmentSum(tf, x!, segmentIds!, a.numSegments)),
@@ -111,6 +111,16 @@ function identityShared(copy: KernelFunc): KernelFunc {
   return (args: Args) => {
     const { x } = args.inputs as { x: TF.TensorInfo };
     if (x.dtype === 'string') return copy(args);
+    (args.backend as TF.KernelBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/** Cast to the dtype a tensor already has (tf.moments casts every activation it reads): shared like Identity, not copied. */
+function castShared(cast: KernelFunc): KernelFunc {
+  return (args: Args) => {
+    const { x } = args.inputs as { x: TF.TensorInfo };
+    if (x.dtype === 'string' || x.dtype !== (args.attrs as { dtype: string }).dtype) return cast(args);
     (args.backend as TF.KernelBackend).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   };
@@ -250,7 +260,11 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
   const plan = PLAN[backendName];
   if (!plan) return { kernels: [] };
   const impl = kernels(tf);
-  if (backendName === 'wasm') impl.MaxPoolGrad = maxPoolGradOnHeap(tf, impl.MaxPoolGrad!);
+  if (backendName === 'wasm') {
+    impl.MaxPoolGrad = maxPoolGradOnHeap(tf, impl.MaxPoolGrad!);
+    impl.DepthwiseConv2dNativeBackpropFilter = depthwiseFilterOnHeap(tf);
+    impl.DepthwiseConv2dNativeBackpropInput = depthwiseInputOnHeap(tf, impl.DepthwiseConv2dNativeBackpropInput!);
+  }
   const done: string[] = [];
   const put = (name: string, kernelFunc: KernelFunc) => {
     if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
@@ -267,7 +281,14 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
   if (backendName === 'wasm') {
     wrap('GatherV2', (k) => gatherRows(tf, k));
     wrap('Identity', identityShared);
+    wrap('Cast', castShared);
     for (const [name, make] of Object.entries(slicing(tf))) wrap(name, make);
+    wrap('Tile', (k) => tileOnHeap(tf, k));
+    wrap('Sum', (k) => leadingReduction(tf, k, false));
+    wrap('Mean', (k) => leadingReduction(tf, k, true));
+    wrap('FusedBatchNorm', (k) => batchNormOnHeap(tf, k));
+    put(CLIP_GRAD, clipGradOnHeap());
+    replaceGradients(tf);
   }
   if (plan.transposeFirst) wrap('BatchMatMul', (k) => transposeFirst(tf, backendName, k));
   return { kernels: done };
