@@ -1,7 +1,8 @@
 // triplet-oneshot (course notes 004, C4_W4) end to end on a small synthetic
 // MNIST: the real spec (siamese-pairs with class subsets, a threshold and the
 // saved triplet model) with smaller counts, graded through the sandbox on
-// wasm. The reference trains its triplet model for real and passes every
+// wasm. The reference trains its triplet model for real on six of the eight
+// digits, chooses its threshold on the two it held out, and passes every
 // item; a submission that trains nothing proves the sandbox got only the
 // eight training classes, and fails the shared item for want of a saved
 // triplet model; three separate towers fail the shared item read from the
@@ -66,6 +67,13 @@ test('triplet-oneshot: the shared-CNN triplet reference passes every item; a sub
   assert.is(ref.plots!.confusion!.counts.flat().reduce((a, b) => a + b, 0), 80);
   assert.equal(ref.plots!.confusion!.counts.map((row) => row[0]! + row[1]!), [40, 40]);
   assert.ok(ref.plots?.roc?.auc === ref.metrics.auc);
+  // Its threshold comes from pairs of two training digits it held out of training, never from 3 or 7.
+  const log = (ref.outputTail ?? []).join('\n');
+  const held = log.match(/training on digits ([\d, ]+); validation digits (\d), (\d) \(held out\)/);
+  assert.ok(held, log);
+  const trained = held![1]!.split(', ').map(Number), valDigits = [Number(held![2]), Number(held![3])];
+  assert.equal([...trained, ...valDigits].sort(), [0, 1, 2, 4, 5, 6, 8, 9], log);
+  assert.match(log, new RegExp(`validation pairs of digits ${valDigits[0]} and ${valDigits[1]}: AUC [\\d.]+, accuracy [\\d.]+ at threshold`));
 
   const none = r.get('no-triplet')!;
   assert.is(none.verdict, 'FAIL', explain(none));

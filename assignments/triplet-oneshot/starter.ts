@@ -12,7 +12,8 @@ export async function train(
   // 2. The triplet model: three tf.input()s (anchor, positive, negative), the SAME network applied to each,
   //    outputs concatenated; loss max(|A-P|^2 - |A-N|^2 + alpha, 0) on (anchor, positive, negative) triplets.
   // 3. await triplet.save(`file://${ctx.outDir}/triplet-model`);
-  // 4. Choose the distance threshold on validation pairs, and return { model: embedding, threshold }.
+  // 4. Choose the distance threshold on validation pairs (best: pairs of one or two training digits you held
+  //    out of training, unseen like the graded ones), and return { model: embedding, threshold }.
   throw new Error('not implemented yet');
 }
 

@@ -2,38 +2,50 @@
 // network shared by anchor, positive and negative inside a three-input
 // triplet model (saved into ctx.outDir/triplet-model), trained with the
 // triplet loss  L = max(d(A, P) − d(A, N) + α, 0)  on L2-normalised
-// embeddings of the eight training digits, mined within the batch
-// (FaceNet; Hermans et al., "In Defense of the Triplet Loss"): each step
-// embeds P classes × K images once, computes the pairwise distance matrix and
-// averages the loss over every (anchor, positive, negative) of the batch that
-// still violates the margin ("batch-all"; the easy triplets, loss 0, do not
-// dilute the mean). Measured on the full data, this beats batch-hard mining
-// (per anchor only the farthest positive and the nearest negative): from a
-// random start batch-hard collapsed every embedding onto one point (loss = α),
-// and after a batch-all warm-up it separated the training digits better but
-// the unseen 3s and 7s worse (AUC 0.834 against 0.855 at the same CPU time).
-// The threshold is the one with the best accuracy on balanced validation
-// pairs of held-back images of the training digits.
+// embeddings, mined within the batch (FaceNet; Hermans et al., "In Defense
+// of the Triplet Loss"): each step embeds P digits × K images once, computes
+// the pairwise distance matrix and averages the loss over every (anchor,
+// positive, negative) of the batch that still violates the margin
+// ("batch-all"; the easy triplets, loss 0, do not dilute the mean). Measured
+// on held-out training digits (2 and 8, same network, 1,000 steps), batch-all
+// reached validation AUC 0.79 where semi-hard mining (FaceNet: the nearest
+// negative farther than the positive) reached 0.72; batch-hard mining had
+// collapsed every embedding onto one point. The previous reference's settings
+// (8/16 filters, 64-d, 600 steps at a fixed rate) reached 0.65 on the same
+// digits; these (16/32 filters, 128-d, a decaying rate) 0.79.
+//
+// One-shot verification is judged on digits the network never saw, so the
+// threshold is chosen the same way: two of the eight training digits (drawn
+// with ctx.seed) are held out of training altogether, and the threshold is
+// the one with the best accuracy on balanced pairs of those two digits. Its
+// settings (network, margin, steps, learning-rate decay) were chosen on such
+// held-out training digits too; the graded 3s and 7s were measured only after:
+// AUC 0.89–0.90, accuracy 0.81–0.82 at the assignment's seed (held out: 8 and 4), but
+// only AUC 0.79, accuracy 0.70–0.72 from seeds 1 and 2 (held out: 6 and 0,
+// 6 and 2). The result depends much on the initialisation and on the digits
+// trained on.
 import * as tf from '@tensorflow/tfjs-node';
 
-const EMBED_DIM = 64;
+const EMBED_DIM = 128;
 /** Margin on the Euclidean distance between unit vectors (in [0, 2]). */
 const ALPHA = 0.2;
-/** P classes × K images per step: all eight training digits, K images each. */
+/** P digits × K images per step: the six digits trained on, K images each. */
 const K = 16;
-/** A fixed number of steps: longer training separates the eight training digits better and the unseen 3s and 7s worse (measured). */
-const STEPS = 600;
-/** Stop early rather than run into the time limit on a slow machine: 100 s of CPU time (600 steps take about 80 s), or 30 % of a tighter limit. */
-const budgetSec = (timeLimitSec: number) => Math.min(100, 0.3 * timeLimitSec);
+/** Steps, with the learning rate decaying exponentially from LR to LR_END. */
+const STEPS = 800, LR = 1e-3, LR_END = 1e-4;
+/** How many of the training digits are held out as validation classes (never trained on). */
+const VALIDATION_DIGITS = 2;
+/** Stop early rather than run into the time limit on a slow machine: 120 s of CPU time (800 steps take about 115 s), or 40 % of a tighter limit. */
+const budgetSec = (timeLimitSec: number) => Math.min(120, 0.4 * timeLimitSec);
 
 function embeddingNet(seed: number): tf.Sequential {
   const k = (i: number) => tf.initializers.heNormal({ seed: seed + i });
   return tf.sequential({
     name: 'embedding',
     layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 8, kernelSize: 5, activation: 'relu', kernelInitializer: k(1) }),
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 16, kernelSize: 5, activation: 'relu', kernelInitializer: k(1) }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu', kernelInitializer: k(2) }),
+      tf.layers.conv2d({ filters: 32, kernelSize: 5, activation: 'relu', kernelInitializer: k(2) }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: k(3) }),
@@ -67,6 +79,33 @@ function batchAllLoss(e: tf.Tensor2D, valid: tf.Tensor3D): tf.Scalar {
   return l.sum().div(l.sign().sum().add(1)) as tf.Scalar; // sign: 1 where violated, and it has a (zero) gradient
 }
 
+/** The threshold with the best accuracy on labelled distances (label 1: different): below it "same". */
+function bestThreshold(dist: number[], y: number[]): { threshold: number; accuracy: number } {
+  const order = dist.map((_, i) => i).sort((i, j) => dist[i]! - dist[j]!);
+  let correct = y.filter((v) => v === 1).length, best = correct, threshold = dist[order[0]!]! - 1e-6; // below everything: all "different"
+  for (let k = 0; k < order.length; k++) {
+    correct += y[order[k]!] === 0 ? 1 : -1; // order[k] is now below the threshold: called "same"
+    const next = k + 1 < order.length ? dist[order[k + 1]!]! : dist[order[k]!]! + 1e-6;
+    if (next !== dist[order[k]!] && correct > best) { best = correct; threshold = (dist[order[k]!]! + next) / 2; }
+  }
+  return { threshold, accuracy: best / dist.length };
+}
+
+/** ROC AUC of distances against labels (1: different), ties counted half: the grader's measure, here on validation pairs. */
+function aucOf(dist: number[], y: number[]): number {
+  let below = 0, pairs = 0;
+  const order = dist.map((_, i) => i).sort((i, j) => dist[i]! - dist[j]!);
+  let same = 0; // "same" pairs seen so far with a smaller distance
+  for (let k = 0; k < order.length; ) {
+    let e = k, s = 0, d = 0;
+    while (e < order.length && dist[order[e]!] === dist[order[k]!]) { if (y[order[e]!]) d++; else s++; e++; }
+    below += d * (same + s / 2);
+    same += s; pairs += d;
+    k = e;
+  }
+  return below / (pairs * same);
+}
+
 export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }, ctx: { seed: number; timeLimitSec: number; outDir: string }) {
   const net = embeddingNet(ctx.seed);
   // The triplet model of the notes: three inputs, one embedding network applied to each. Mining in
@@ -76,28 +115,35 @@ export async function train({ images, labels }: { images: tf.Tensor4D; labels: t
   const triplet = tf.model({ name: 'triplet', inputs, outputs: tf.layers.concatenate({ axis: 1 }).apply(inputs.map((x) => net.apply(x) as tf.SymbolicTensor)) as tf.SymbolicTensor });
 
   const lab = await labels.data();
-  const n = lab.length, held = Math.floor(n / 10);
-  const byClass = new Map<number, number[]>(), valByClass = new Map<number, number[]>();
-  lab.forEach((c: number, i: number) => { const m = i < n - held ? byClass : valByClass; if (!m.has(c)) m.set(c, []); m.get(c)!.push(i); });
-  const classes = [...byClass.keys()].sort((x, y) => x - y);
+  const all = new Map<number, number[]>();
+  lab.forEach((c: number, i: number) => { if (!all.has(c)) all.set(c, []); all.get(c)!.push(i); });
   const rand = rng(ctx.seed);
-  const pick = (m: Map<number, number[]>, c: number) => { const xs = m.get(c)!; return xs[Math.floor(rand() * xs.length)]!; };
+  // Validation classes: digits held out of training, so that the threshold is chosen on digits the
+  // network never saw, as the graded 3s and 7s are.
+  const digits = [...all.keys()].sort((x, y) => x - y);
+  const valDigits: number[] = [];
+  while (valDigits.length < VALIDATION_DIGITS) { const c = digits[Math.floor(rand() * digits.length)]!; if (!valDigits.includes(c)) valDigits.push(c); }
+  const classes = digits.filter((c) => !valDigits.includes(c));
+  console.log(`training on digits ${classes.join(', ')}; validation digits ${valDigits.join(', ')} (held out)`);
 
   // The batch is always P blocks of K images of one digit, so its masks are constants.
   const bs = classes.length * K;
   const blockOf = tf.tensor1d(Array.from({ length: bs }, (_, i) => Math.floor(i / K)), 'int32');
-  const same = tf.tidy(() => tf.equal(blockOf.expandDims(1), blockOf.expandDims(0)).toFloat().sub(tf.eye(bs)) as tf.Tensor2D);
-  const diff = tf.tidy(() => tf.notEqual(blockOf.expandDims(1), blockOf.expandDims(0)).toFloat() as tf.Tensor2D);
   // valid[a][p][n]: p of a's digit (not a itself), n of another digit.
-  const valid = tf.tidy(() => same.expandDims(2).mul(diff.expandDims(1)) as tf.Tensor3D);
-
-  const optimizer = tf.train.adam(1e-3);
+  const valid = tf.tidy(() => {
+    const same = tf.equal(blockOf.expandDims(1), blockOf.expandDims(0)).toFloat().sub(tf.eye(bs));
+    const diff = tf.notEqual(blockOf.expandDims(1), blockOf.expandDims(0)).toFloat();
+    return same.expandDims(2).mul(diff.expandDims(1)) as tf.Tensor3D;
+  });
+  blockOf.dispose();
+  const optimizer = tf.train.adam(LR);
   const cpuSec = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
   const c0 = cpuSec();
   for (let step = 0; step < STEPS; step++) {
+    (optimizer as unknown as { learningRate: number }).learningRate = LR * Math.pow(LR_END / LR, step / STEPS);
     const idx: number[] = [];
     for (const c of classes) {
-      const xs = byClass.get(c)!;
+      const xs = all.get(c)!;
       const chosen = new Set<number>();
       while (chosen.size < Math.min(K, xs.length)) chosen.add(xs[Math.floor(rand() * xs.length)]!);
       const list = [...chosen];
@@ -112,27 +158,27 @@ export async function train({ images, labels }: { images: tf.Tensor4D; labels: t
     loss?.dispose();
     if (cpuSec() - c0 > budgetSec(ctx.timeLimitSec)) { console.log(`stopping at step ${step + 1}: training budget used`); break; }
   }
-  tf.dispose([blockOf, same, diff, valid]);
+  valid.dispose();
   await triplet.save(`file://${ctx.outDir}/triplet-model`);
 
-  // Threshold: the best accuracy on balanced validation pairs of held-back images.
-  const m = 1000, a: number[] = [], b: number[] = [], y: number[] = [];
-  const valClasses = [...valByClass.keys()];
+  // Threshold: the best accuracy on balanced pairs of the two held-out digits (half same digit, half one of each).
+  const m = 2000, a: number[] = [], b: number[] = [], y: number[] = [];
+  const pick = (c: number) => { const xs = all.get(c)!; return xs[Math.floor(rand() * xs.length)]!; };
   for (let i = 0; i < m; i++) {
-    const c = valClasses[Math.floor(rand() * valClasses.length)]!;
-    let d = c;
-    if (i % 2) while (d === c) d = valClasses[Math.floor(rand() * valClasses.length)]!;
-    a.push(pick(valByClass, c)); b.push(pick(valByClass, d)); y.push(i % 2);
+    const c = valDigits[i % 4 < 2 ? 0 : 1]!, other = valDigits[i % 4 < 2 ? 1 : 0]!;
+    const first = pick(c);
+    let second = pick(i % 2 ? other : c);
+    while (second === first) second = pick(c);
+    a.push(first); b.push(second); y.push(i % 2);
   }
-  const dist = Array.from(await tf.tidy(() => distanceOf(net, tf.gather(images, a), tf.gather(images, b))).data());
-  const order = dist.map((_, i) => i).sort((i, j) => dist[i]! - dist[j]!);
-  let correct = y.filter((v) => v === 1).length, best = correct, threshold = dist[order[0]!]! - 1e-6; // below everything: all "different"
-  for (let k = 0; k < order.length; k++) {
-    correct += y[order[k]!] === 0 ? 1 : -1; // order[k] is now below the threshold: called "same"
-    const next = k + 1 < order.length ? dist[order[k + 1]!]! : dist[order[k]!]! + 1e-6;
-    if (next !== dist[order[k]!] && correct > best) { best = correct; threshold = (dist[order[k]!]! + next) / 2; }
+  const dist: number[] = [];
+  for (let s = 0; s < m; s += 500) {
+    const t = tf.tidy(() => distanceOf(net, tf.gather(images, a.slice(s, s + 500)), tf.gather(images, b.slice(s, s + 500))));
+    dist.push(...(await t.data()));
+    t.dispose();
   }
-  console.log(`validation pairs: accuracy ${(best / m).toFixed(4)} at threshold ${threshold.toFixed(4)}`);
+  const { threshold, accuracy } = bestThreshold(dist, y);
+  console.log(`validation pairs of digits ${valDigits.join(' and ')}: AUC ${aucOf(dist, y).toFixed(4)}, accuracy ${accuracy.toFixed(4)} at threshold ${threshold.toFixed(4)}`);
   return { model: net, threshold };
 }
 
