@@ -103,7 +103,13 @@ export function main(): void {
   for (const [mode, batch] of ROWS) {
     const r = inChild(mode, batch);
     console.log(`| ${what[mode]} | ${batch} | ${r.error ? `fails: ${r.error}` : r.msPerImage.toFixed(1)} | ${r.error ? '' : r.cpuMsPerImage.toFixed(1)} | ${r.error ? '' : r.peakMiB} |`);
+    if (mode === 'trainable' && batch === 32 && !r.error) console.log(`(fine-tuning at batch 32: ${r.msPerImage.toFixed(1)} ms per image, peak ${r.peakMiB} MiB — targets ≤ 25 ms, ≤ 1,536 MiB)`);
   }
+  const bn = jsonFromChild<Record<string, number>>('mobilenet-costs.ts', ['bn']);
+  if ('error' in bn) { console.log(`BatchNormalization vs conv: fails: ${bn.error}`); return; }
+  const v = bn.value;
+  console.log(`BatchNormalization training step (forward + gradients, [32, 16, 16, 96]): ${v['batchNorm ns/element']} ns per output element; ` +
+    `a 1×1 conv of the same output ${v['conv1x1 ns/element']}, a 3×3 conv ${v['conv3x3 ns/element']} — target: BatchNormalization no slower than the conv`);
 }
 
 if (process.argv[1] === import.meta.filename) {

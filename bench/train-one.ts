@@ -53,7 +53,7 @@ export async function mnistRun(model: string, samples: number) {
 }
 
 async function main() {
-  const report = await loadBackend(tf, backend as 'wasm', { allowNative: true, stock: variant === 'stock', threads: variant === 'threads' });
+  const report = await loadBackend(tf, backend as 'wasm', { allowNative: true, stock: variant === 'stock' });
   const run = await mnistRun(model, samples);
   let peak = 0;
   const poll = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 50);

@@ -14,11 +14,6 @@ export interface LoadOptions {
   allowNative?: boolean;
   /** Skip this project's training kernels (benchmarks compare against stock). */
   stock?: boolean;
-  /**
-   * wasm threads need worker_threads, which the sandbox forbids (a worker
-   * escapes Node 20's permission model); off unless asked for.
-   */
-  threads?: boolean;
 }
 
 /** Loads tfjs-node into the same engine as `tf`; throws with the reason when it can't. */
@@ -40,7 +35,8 @@ export async function loadBackend(tf: typeof TF, want: BackendChoice, opts: Load
     if (!opts.allowNative) throw new Error('backend tensorflow needs --allow-native (the native addon runs outside Node\'s permission model)');
     loadNative(tf);
   }
-  if (name === 'wasm' && !opts.threads) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // One thread: tfjs disables its threaded build in Node anyway, and the sandbox forbids workers (README, "second core").
+  if (name === 'wasm') tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   let ok: boolean;
   try {
     ok = await tf.setBackend(name);
