@@ -180,25 +180,37 @@ export interface SavedClassesVerify {
   errors: string[];
 }
 
+/** What a verify stage classifies with the loaded model, and how it words a failure there. */
+export interface SavedModelClassify {
+  /** The class of every evaluated example; default: the evaluation images (files evalImages + evalIdx; params height, width, predictBatch). */
+  classify?(model: LayersModel): Promise<number[]>;
+  /** Words a failure while classifying that is not a ContractError (default: the problem as is). */
+  predictFailed?(problem: string): string;
+}
+
 /**
- * Verify stage of an image classifier: the saved model, loaded with built-in
- * layers only, classifies the evaluation images (files evalImages + evalIdx;
- * params height, width, predictBatch). Problems are listed, not thrown, so the
- * grader still gets the model.json when the model does not load.
+ * Verify stage of a classifier: the saved model, loaded with built-in layers
+ * only, classifies the evaluated examples. Problems are listed, not thrown, so
+ * the grader still gets the model.json when the model does not load.
  */
-export async function classifyWithSavedModel(ctx: SandboxTaskContext, customClassMessage: (classes: string[]) => string): Promise<SavedClassesVerify> {
+export async function classifyWithSavedModel(ctx: SandboxTaskContext, customClassMessage: (classes: string[]) => string, how: SavedModelClassify = {}): Promise<SavedClassesVerify> {
   const { tf, params, files } = ctx;
   const { height: h, width: w, predictBatch } = params as Record<string, number>;
+  const classify = how.classify ?? ((model: LayersModel) => predictClasses(tf, model, readFileSync(files.evalImages!), readInt32s(files.evalIdx!), h!, w!, predictBatch!));
   const result: SavedClassesVerify = { classes: null, modelJson: null, errors: [] };
+  let predicting = false;
   try {
     const read = readSavedModel(ctx.artifactsDir!);
     result.modelJson = read.text;
     ctx.progress({ phase: 'load' });
     const model = await loadSavedModel(tf, ctx.artifactsDir!, read);
     ctx.progress({ phase: 'predict' });
-    result.classes = await predictClasses(tf, model, readFileSync(files.evalImages!), readInt32s(files.evalIdx!), h!, w!, predictBatch!);
+    predicting = true;
+    result.classes = await classify(model);
   } catch (e) {
-    result.errors.push(e instanceof CustomLayerError ? customClassMessage(e.classes) : savedModelProblem(e));
+    result.errors.push(e instanceof CustomLayerError ? customClassMessage(e.classes)
+      : predicting && how.predictFailed && !(e instanceof ContractError) ? how.predictFailed(savedModelProblem(e))
+        : savedModelProblem(e));
   }
   return result;
 }

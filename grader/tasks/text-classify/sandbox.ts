@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { ContractError, type SandboxTaskContext, type SandboxTaskModule } from '../types.ts';
 import { readInt32s } from '../shared/images.ts';
-import { CustomLayerError, loadSavedModel, readSavedModel, saveScoredModel, savedModelProblem } from '../shared/saved-model.ts';
+import { classifyWithSavedModel, saveScoredModel } from '../shared/saved-model.ts';
 import { countModelCalls } from '../shared/training-guards.ts';
 import type { TextClassifyVerify } from './host.ts';
 
@@ -51,15 +51,7 @@ export async function positiveClasses(tf: Tf, out: Tensor, rows: number): Promis
 async function verify(ctx: SandboxTaskContext): Promise<TextClassifyVerify> {
   const { tf, params, files } = ctx;
   const { sequenceLength: length, predictBatch } = params as Record<string, number>;
-  const result: TextClassifyVerify = { classes: null, modelJson: null, errors: [] };
-  let predicting = false;
-  try {
-    const read = readSavedModel(ctx.artifactsDir!);
-    result.modelJson = read.text;
-    ctx.progress({ phase: 'load' });
-    const model = await loadSavedModel(tf, ctx.artifactsDir!, read);
-    ctx.progress({ phase: 'predict' });
-    predicting = true;
+  const classify = async (model: import('@tensorflow/tfjs').LayersModel) => {
     const seqs = readInt32s(files.evalSequences!);
     const rows = seqs.length / length!;
     const classes: number[] = [];
@@ -75,13 +67,11 @@ async function verify(ctx: SandboxTaskContext): Promise<TextClassifyVerify> {
         tf.dispose([x, ...(out === undefined ? [] : Array.isArray(out) ? out : [out])]);
       }
     }
-    result.classes = classes;
-  } catch (e) {
-    result.errors.push(e instanceof CustomLayerError
-      ? `the model uses a custom layer class (${e.classes.join(', ')}): build it from TF.js's built-in layers (embedding, globalAveragePooling1d, dense) so the grader can load the saved copy and predict the test reviews with it`
-        : e instanceof ContractError ? e.message : !predicting ? savedModelProblem(e) : `the grader predicts the test reviews' word-id sequences ([n, ${length}] int32) with the saved model, and that failed: ${savedModelProblem(e)}`);
-  }
-  return result;
+    return classes;
+  };
+  return classifyWithSavedModel(ctx,
+    (classes) => `the model uses a custom layer class (${classes.join(', ')}): build it from TF.js's built-in layers (embedding, globalAveragePooling1d, dense) so the grader can load the saved copy and predict the test reviews with it`,
+    { classify, predictFailed: (problem) => `the grader predicts the test reviews' word-id sequences ([n, ${length}] int32) with the saved model, and that failed: ${problem}` });
 }
 
 export const textClassifySandbox: SandboxTaskModule = { run, verify };
