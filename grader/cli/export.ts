@@ -254,6 +254,26 @@ rm -rf /tmp/dlgrade-warmup
 `;
 }
 
+/**
+ * The end both platforms' run scripts share: the secret private, no stale results, the grader run, and a
+ * results.json in the platform's own format even when the grader could not start (no Node, a broken install).
+ * configVar/resultsVar: names of the shell variables holding the bundle's folder and the results folder.
+ */
+function runPlatformTail(platform: Platform, configVar: string, resultsVar: string, fallbackWhy: string, fallbackJson: string): string {
+  return `NODE="\${DLGRADE_NODE:-node}"
+chmod 600 "$${configVar}/secret" 2>/dev/null
+mkdir -p "$${resultsVar}"
+rm -f "$${resultsVar}/results.json"
+cd "$DLGRADE_HOME" && "$NODE" --import tsx grader/cli/platform-run.ts ${platform} "$${configVar}"
+code=$?
+if [ ! -s "$${resultsVar}/results.json" ]; then
+  # ${fallbackWhy}
+  printf '%s\\n' '${fallbackJson}' > "$${resultsVar}/results.json"
+fi
+exit 0
+`;
+}
+
 function gradescopeRun(): string {
   return `#!/usr/bin/env bash
 # Gradescope runs this once per submission, as root, in /autograder: it grades /autograder/submission
@@ -275,18 +295,8 @@ export DLGRADE_GS_SOURCE="\${DLGRADE_GS_SOURCE:-$ROOT/source}"
 export DLGRADE_GS_SUBMISSION="\${DLGRADE_GS_SUBMISSION:-$ROOT/submission}"
 export DLGRADE_GS_RESULTS="\${DLGRADE_GS_RESULTS:-$ROOT/results}"
 DLGRADE_HOME="\${DLGRADE_HOME:-$DLGRADE_GS_SOURCE/dlgrade}"
-NODE="\${DLGRADE_NODE:-node}"
-chmod 600 "$DLGRADE_GS_SOURCE/secret" 2>/dev/null
-mkdir -p "$DLGRADE_GS_RESULTS"
-rm -f "$DLGRADE_GS_RESULTS/results.json"
-cd "$DLGRADE_HOME" && "$NODE" --import tsx grader/cli/platform-run.ts gradescope "$DLGRADE_GS_SOURCE"
-code=$?
-if [ ! -s "$DLGRADE_GS_RESULTS/results.json" ]; then
-  # Last resort (no Node, a broken install): still a valid results.json, so the student sees why.
-  printf '%s\\n' '{"score": 0, "output": "The autograder could not start (exit code '"$code"'). This is not your fault: your instructor can see why in the autograder log and will regrade your submission.", "output_format": "text", "stdout_visibility": "hidden"}' > "$DLGRADE_GS_RESULTS/results.json"
-fi
-exit 0
-`;
+${runPlatformTail('gradescope', 'DLGRADE_GS_SOURCE', 'DLGRADE_GS_RESULTS', 'Last resort (no Node, a broken install): still a valid results.json, so the student sees why.',
+  '{"score": 0, "output": "The autograder could not start (exit code \'"$code"\'). This is not your fault: your instructor can see why in the autograder log and will regrade your submission.", "output_format": "text", "stdout_visibility": "hidden"}')}`;
 }
 
 function gradescopeReadme(c: PlatformConfig, timeLimitSec: number, o: ExportOptions): string {
@@ -408,18 +418,8 @@ export DLGRADE_PL_STUDENT="\${DLGRADE_PL_STUDENT:-$ROOT/student}"
 export DLGRADE_PL_RESULTS="\${DLGRADE_PL_RESULTS:-$ROOT/results}"
 CONFIG="\${DLGRADE_PL_CONFIG:-$ROOT/serverFilesCourse/dlgrade-${id}}"
 DLGRADE_HOME="\${DLGRADE_HOME:-/dlgrade}"
-NODE="\${DLGRADE_NODE:-node}"
-chmod 600 "$CONFIG/secret" 2>/dev/null
-mkdir -p "$DLGRADE_PL_RESULTS"
-rm -f "$DLGRADE_PL_RESULTS/results.json"
-cd "$DLGRADE_HOME" && "$NODE" --import tsx grader/cli/platform-run.ts prairielearn "$CONFIG"
-code=$?
-if [ ! -s "$DLGRADE_PL_RESULTS/results.json" ]; then
-  # Last resort: not gradable (no attempt charged), with the reason.
-  printf '%s\\n' '{"gradable": false, "format_errors": ["The autograder could not start (exit code '"$code"'); this is not your fault, please tell your instructor."]}' > "$DLGRADE_PL_RESULTS/results.json"
-fi
-exit 0
-`;
+${runPlatformTail('prairielearn', 'CONFIG', 'DLGRADE_PL_RESULTS', 'Last resort: not gradable (no attempt charged), with the reason.',
+  '{"gradable": false, "format_errors": ["The autograder could not start (exit code \'"$code"\'); this is not your fault, please tell your instructor."]}')}`;
 }
 
 function prairielearnDockerfile(c: PlatformConfig): string {
