@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { readJson, sha256, writeAtomic, writeJsonAtomic } from '../util/fs.ts';
+import { parseJsonFile, readJson, sha256, writeAtomic, writeJsonAtomic } from '../util/fs.ts';
 import { makeRng, shuffle } from '../util/rng.ts';
 
 const require = createRequire(import.meta.url);
@@ -73,12 +73,7 @@ export function ensureImdbCache(cacheRoot: string, dataDir?: string): ImdbCache 
     if (meta.formatVersion === 1 && meta.source?.path === source && meta.source.size === st.size && meta.source.mtimeMs === st.mtimeMs) return { dir, meta, files };
   }
   const bytes = readFileSync(source);
-  let rows: unknown;
-  try {
-    rows = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw new Error(`${source}: not valid JSON (${(e as Error).message})`);
-  }
+  const rows = parseJsonFile(bytes, source);
   if (!Array.isArray(rows)) throw new Error(`${source}: expected a JSON array of { t: text, s: 0 | 1 } reviews`);
   const label = new Map<string, number>(), order: string[] = [];
   const conflicting = new Set<string>();

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { sha256 } from '../util/fs.ts';
+import { parseJsonFile, sha256 } from '../util/fs.ts';
 
 export type TabularName = 'auto-mpg' | 'iris';
 
@@ -76,12 +76,7 @@ export function loadTabular(name: TabularName, dataDir?: string): Table {
   const source = tabularFile(name, dataDir);
   if (!existsSync(source)) throw new Error(`${source}: not found (the ${name} dataset; --data-dir points at a folder holding ${source.split('/').pop()})`);
   const bytes = readFileSync(source);
-  let rows: unknown;
-  try {
-    rows = JSON.parse(bytes.toString('utf8'));
-  } catch (e) {
-    throw new Error(`${source}: not valid JSON (${(e as Error).message})`);
-  }
+  const rows = parseJsonFile(bytes, source);
   const parsed = name === 'auto-mpg' ? parseCars(rows, source) : parseIris(rows, source);
   if (parsed.x.length < 20) throw new Error(`${source}: only ${parsed.x.length} usable rows`);
   return { name, source, checksum: sha256(bytes), ...parsed };

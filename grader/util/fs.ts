@@ -20,6 +20,15 @@ export function sha256File(path: string): string {
 }
 
 /** Reads and parses a JSON file; errors name the file. */
+/** A data file's bytes as JSON, or an error naming the file. */
+export function parseJsonFile(bytes: Buffer, path: string): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
 export function readJson(path: string): unknown {
   let text: string;
   try {
