@@ -6,12 +6,10 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { jsonFromChild } from './child.ts';
 import type { KernelProfile } from './kernel-profile.ts';
 import { groupCalls, type OpSpec } from './op-bench.ts';
-import { anchorEnv, torchPython } from './machine.ts';
-import { REPO_ROOT } from '../grader/spec/load.ts';
+import { fromTorch } from './machine.ts';
 
 interface EpochProfile { model: string; samples: number; batch: number; samplesPerSec: number; loss: number; profile: KernelProfile }
 export interface OpRow extends OpSpec { wasmMs: number; torchMs?: number }
@@ -29,11 +27,9 @@ const gflops = (flops: number, ms: number) => flops / ms / 1e6;
 const shapes = (o: OpSpec) => Object.entries(o.inputs).map(([k, s]) => `${k}[${s.join(',')}]`).join(' ') +
   (o.attrs.transposeA ? ' Aᵀ' : '') + (o.attrs.transposeB ? ' Bᵀ' : '') + (o.attrs.strides && JSON.stringify(o.attrs.strides) !== '[1,1]' && o.attrs.strides !== 1 ? ` stride ${o.attrs.strides}` : '');
 
-function torchOps(specs: OpSpec[], file: string): number[] | string {
-  if (!torchPython) return 'no PyTorch';
-  const r = spawnSync(torchPython, [join(REPO_ROOT, 'bench', 'torch_ops.py'), file], { encoding: 'utf8', env: anchorEnv(1) });
-  if (r.status !== 0) return `torch ops failed: ${r.stderr.trim().split('\n').at(-1)}`;
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as number[];
+function torchOps(file: string): number[] | string {
+  const r = fromTorch<number[]>('torch_ops.py', [file], 1);
+  return 'value' in r ? r.value : 'missing' in r ? 'no PyTorch' : `torch ops failed: ${r.error}`;
 }
 
 export function epochLimits(model: string, samples = 10_000): EpochLimits | string {
@@ -46,7 +42,7 @@ export function epochLimits(model: string, samples = 10_000): EpochLimits | stri
     writeFileSync(file, JSON.stringify(specs));
     const w = jsonFromChild<{ ms: number[] }>('op-bench.ts', [file]);
     if ('error' in w) return `op microbenchmark failed: ${w.error}`;
-    const t = torchOps(specs, file);
+    const t = torchOps(file);
     const ops = specs.map((s, i) => ({ ...s, wasmMs: w.value.ms[i]!, ...(Array.isArray(t) ? { torchMs: t[i]! } : {}) }));
     const sum = (ms: (o: OpRow) => number) => ops.reduce((acc, o) => acc + o.count * ms(o), 0);
     return { model, epoch: e.value, ops, wasmOpMs: sum((o) => o.wasmMs), ...(Array.isArray(t) ? { torchOpMs: sum((o) => o.torchMs!) } : {}) };

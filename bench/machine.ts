@@ -53,11 +53,30 @@ function cpuInfo(): { model: string; flags: string[] } {
   }
 }
 
-/** A python3 that imports torch and numpy: the one on PATH, or Debian's (python3-torch installs there). */
-export const torchPython = ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0);
+let python: string | null | undefined;
+/** A python3 that imports torch and numpy: the one on PATH, or Debian's (python3-torch installs there). Looked for once, when first needed. */
+function torchPython(): string | null {
+  python ??= ['python3', '/usr/bin/python3'].find((py) => spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' }).status === 0) ?? null;
+  return python;
+}
+
+export const NO_TORCH = 'python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)';
+
+/**
+ * Runs one of the bench's PyTorch scripts in the anchor's environment and takes the
+ * last JSON line it prints (the python twin of child.ts's jsonFromChild).
+ */
+export function fromTorch<T>(script: string, args: string[], threads: number): { value: T } | { missing: true } | { error: string } {
+  const py = torchPython();
+  if (!py) return { missing: true };
+  const r = spawnSync(py, [join(REPO_ROOT, 'bench', script), ...args], { encoding: 'utf8', env: anchorEnv(threads), maxBuffer: 1 << 24 });
+  const line = r.stdout.split('\n').reverse().find((l) => l.startsWith('{') || l.startsWith('['));
+  if (r.status !== 0 || !line) return { error: r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}` };
+  return { value: JSON.parse(line) as T };
+}
 
 /** The environment the anchor runs in: this one without the OpenBLAS overrides, and BLAS held to `threads`. */
-export function anchorEnv(threads: number): NodeJS.ProcessEnv {
+function anchorEnv(threads: number): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of OPENBLAS_OVERRIDES) delete env[k];
   // torch.set_num_threads does not reach a pthread OpenBLAS: without this, "1 thread" GEMMs ran on both cores.
@@ -66,11 +85,8 @@ export function anchorEnv(threads: number): NodeJS.ProcessEnv {
 }
 
 function torchFacts(): TorchFacts | string {
-  if (!torchPython) return 'python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)';
-  const r = spawnSync(torchPython, [join(REPO_ROOT, 'bench', 'torch_facts.py')], { encoding: 'utf8', env: anchorEnv(1) });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status !== 0 || !line) return `torch does not load: ${r.stderr.trim().split('\n').at(-1)}`;
-  return JSON.parse(line) as TorchFacts;
+  const r = fromTorch<TorchFacts>('torch_facts.py', [], 1);
+  return 'value' in r ? r.value : 'missing' in r ? NO_TORCH : `torch does not load: ${r.error}`;
 }
 
 export function machineFacts(): MachineFacts {

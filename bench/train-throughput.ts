@@ -2,13 +2,11 @@
 // LeNet-5 and a 784-128-10 MLP, one MNIST epoch at batch 128, on every
 // backend this machine has, stock and with this project's kernels, against
 // PyTorch CPU on the same machine when Debian's python3-torch is installed.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { jsonFromChild } from './child.ts';
 import { ensureDatasetCache } from '../grader/data/image-dataset.ts';
 import { nativeAvailable } from '../grader/backend/resolve.ts';
-import { defaultCacheRoot, REPO_ROOT } from '../grader/spec/load.ts';
-import { anchorEnv, torchPython } from './machine.ts';
+import { defaultCacheRoot } from '../grader/spec/load.ts';
+import { fromTorch, NO_TORCH } from './machine.ts';
 
 export interface Run { model: string; backend: string; variant: string; samples: number; samplesPerSec: number; peakMiB: number; loss?: number; threads?: number; error?: string }
 export interface ModelThroughput { model: string; rows: Run[]; anchors: Run[] }
@@ -26,11 +24,10 @@ function node(model: string, backend: string, variant: string): Run {
 
 
 function torch(model: string, threads: number, images: string, labels: string): Run | string {
-  if (!torchPython) return 'PyTorch anchor skipped: python3-torch is not installed (apt-get install python3-torch libopenblas0-pthread)';
-  const r = spawnSync(torchPython, [join(REPO_ROOT, 'bench', 'torch_anchor.py'), model, images, labels, String(SAMPLES), String(threads)], { encoding: 'utf8', env: anchorEnv(threads) });
-  const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (r.status !== 0 || !line) return `PyTorch anchor failed: ${r.stderr.trim().split('\n').at(-1)}`;
-  return { ...(JSON.parse(line) as Run), variant: `${threads} thread${threads > 1 ? 's' : ''}` };
+  const r = fromTorch<Run>('torch_anchor.py', [model, images, labels, String(SAMPLES), String(threads)], threads);
+  if ('missing' in r) return `PyTorch anchor skipped: ${NO_TORCH}`;
+  if ('error' in r) return `PyTorch anchor failed: ${r.error}`;
+  return { ...r.value, variant: `${threads} thread${threads > 1 ? 's' : ''}` };
 }
 
 /** Same data, same optimizer, one epoch: mean losses this far apart mean one side trained something else. */
