@@ -109,7 +109,8 @@ test('a hostile class is graded to the end: one result each, none passes, bounde
   }
   assert.is(socketConnections, 0, 'no sandbox reached the host unix socket');
   assert.ok(peakKiB / 1024 < GRADER_PEAK_BOUND_MIB, `grader peak ${Math.round(peakKiB / 1024)} MiB ≥ ${GRADER_PEAK_BOUND_MIB} MiB`);
-  console.log(`  hostile class: ${summary.total} students, grader peak ${Math.round(peakKiB / 1024)} MiB`);
+  const counts = Object.entries(summary.results.reduce<Record<string, number>>((c, r) => ({ ...c, [r.verdict]: (c[r.verdict] ?? 0) + 1 }), {})).map(([v, n]) => `${v} ${n}`).join(', ');
+  console.log(`  hostile class: ${summary.total} students (${counts}; the PASSes are the 3 honest ones), grader peak ${Math.round(peakKiB / 1024)} MiB`);
   const left = sandboxLeftovers(cacheDir, child.pid!);
   assert.equal(left, { processes: [], cgroups: [], jobFolders: [], mounts: [] }, 'nothing left behind');
   assert.not.ok(existsSync(join(cacheDir, 'artifacts')) && readdirSync(join(cacheDir, 'artifacts')).length, 'no kept artifacts');
