@@ -50,6 +50,9 @@ for (const stride of [1, 2, 3]) {
 }
 cases.push(convCase('depthwise', [2, 9, 8, 4], [3, 2, 4, 1], [2, 1], 'same'));
 cases.push(convCase('depthwise', [1, 7, 9, 3], [2, 3, 3, 1], [1, 3], 'valid'));
+// Channels in the SIMD filter gradient's blocks of 16, 4 and 1 (37 = 2·16 + 4 + 1).
+cases.push(convCase('depthwise', [3, 8, 8, 37], [3, 3, 37, 1], 2, 'same'));
+cases.push(convCase('depthwise', [2, 6, 7, 16], [3, 3, 16, 1], 1, 'valid'));
 
 for (const [size, stride, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'valid'], [2, 2, 'same']] as const) {
   cases.push({

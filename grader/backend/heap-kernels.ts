@@ -17,12 +17,14 @@
 // stale when the heap grows (any makeOutput): take them after allocating.
 import type * as TF from '@tensorflow/tfjs';
 import type { WasmInternals } from './wasm-heap.ts';
+import { heapOffset, simdKernels } from './simd/instance.ts';
 
 type Tf = typeof TF;
 type KernelFunc = TF.KernelConfig['kernelFunc'];
 type Args = Parameters<KernelFunc>[0];
 
 const heapOf = (args: Args) => args.backend as unknown as WasmInternals;
+const sizeOf = (t: TF.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
 
 /**
  * Tile as block copies: the innermost axis copies its row, then every axis
@@ -111,6 +113,24 @@ export function depthwiseFilterOnHeap(tf: Tf): KernelFunc {
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw,
       strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
     const top = info.padInfo.top, left = info.padInfo.left, m = a.filterShape[3], cm = c * m;
+    const simd = m === 1 ? simdKernels(backend) : undefined;
+    if (simd) {
+      // Per tap, the output rows and columns whose input row/column lies inside the input; byte strides.
+      const at = (t: TF.TensorInfo) => heapOffset(backend, t);
+      const B = 4 * c, xRow = w * B, dRow = ow * B;
+      for (let i = 0; i < kh; i++) {
+        const yOff = i * dh - top;
+        const oy0 = Math.max(0, Math.ceil(-yOff / sh)), oy1 = Math.min(oh, Math.floor((h - 1 - yOff) / sh) + 1);
+        for (let j = 0; j < kw; j++) {
+          const xOff = j * dw - left, tap = at(out) + (i * kw + j) * B;
+          const ox0 = Math.max(0, Math.ceil(-xOff / sw)), ox1 = Math.min(ow, Math.floor((w - 1 - xOff) / sw) + 1);
+          if (oy1 <= oy0 || ox1 <= ox0) { os.fill(0, (i * kw + j) * c, (i * kw + j + 1) * c); continue; }
+          simd.dw_filter_tap(at(x) + (oy0 * sh + yOff) * xRow + (ox0 * sw + xOff) * B, at(dy) + oy0 * dRow + ox0 * B, tap, c,
+            n, oy1 - oy0, ox1 - ox0, h * xRow, sh * xRow, sw * B, oh * dRow, dRow, B);
+        }
+      }
+      return out;
+    }
     if (m === 1 && kw === 3 && dw === 1) {
       // MobileNet's case: the three taps of a filter row in one loop, so dy is read once for them (~1.5× faster).
       const a0 = new Float64Array(c), a1 = new Float64Array(c), a2 = new Float64Array(c);
@@ -212,13 +232,18 @@ export function depthwiseInputOnHeap(tf: Tf, fallback: KernelFunc): KernelFunc {
   };
 }
 
-/** ClipByValue's gradient (ReLU6): dy where clipMin ≤ x ≤ clipMax, else 0 (NaN x: 0, as stock). */
+/** ClipByValue's gradient (ReLU6): dy where clipMin ≤ x ≤ clipMax, else 0 (NaN x: 0, as stock); SIMD where it loads. */
 export function clipGradOnHeap(): KernelFunc {
   return (args: Args) => {
     const { dy, x } = args.inputs as { dy: TF.TensorInfo; x: TF.TensorInfo };
     const { clipValueMin: lo, clipValueMax: hi } = args.attrs as { clipValueMin: number; clipValueMax: number };
     const backend = heapOf(args);
     const out = backend.makeOutput(x.shape, 'float32');
+    const simd = simdKernels(backend);
+    if (simd) {
+      simd.clip_grad(heapOffset(backend, dy), heapOffset(backend, x), heapOffset(backend, out), sizeOf(x), lo, hi);
+      return out;
+    }
     const ds = backend.typedArrayFromHeap(dy) as Float32Array, xs = backend.typedArrayFromHeap(x) as Float32Array;
     const os = backend.typedArrayFromHeap(out) as Float32Array;
     for (let i = 0; i < os.length; i++) {

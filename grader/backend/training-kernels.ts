@@ -7,6 +7,8 @@ import {
   geometry,
 } from './composite-kernels.ts';
 import { CLIP_GRAD, replaceGradients } from './gradients.ts';
+import { ADAM_KERNEL, adamKernel, fuseAdam } from './fused-adam.ts';
+import { simdKernels } from './simd/instance.ts';
 import { batchNormOnHeap, clipGradOnHeap, depthwiseFilterOnHeap, depthwiseInputOnHeap, leadingReduction, tileOnHeap } from './heap-kernels.ts';
 import { maxPoolGrad as routeMaxPoolGrad } from './patches.ts';
 import type { WasmInternals } from './wasm-heap.ts';
@@ -289,6 +291,10 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
     wrap('FusedBatchNorm', (k) => batchNormOnHeap(tf, k));
     put(CLIP_GRAD, clipGradOnHeap());
     replaceGradients(tf);
+    if (simdKernels(tf.backend())) {
+      put(ADAM_KERNEL, adamKernel());
+      fuseAdam(tf);
+    }
   }
   if (plan.transposeFirst) wrap('BatchMatMul', (k) => transposeFirst(tf, backendName, k));
   return { kernels: done };

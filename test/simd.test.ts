@@ -1,0 +1,84 @@
+// The SIMD kernels (grader/backend/simd/kernels.wat) that run on wasm's own
+// heap: the embedded bytes are the assembled source, and the fused Adam step
+// gives stock AdamOptimizer's weights and state to the bit.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs';
+import { loadBackend } from '../grader/backend/load-backend.ts';
+import { ADAM_KERNEL } from '../grader/backend/fused-adam.ts';
+import { assemble } from '../grader/backend/simd/assemble.ts';
+import { KERNELS_WASM_BASE64 } from '../grader/backend/simd/kernels-wasm.ts';
+
+test('kernels-wasm.ts embeds exactly what kernels.wat assembles to (npm run build:wasm after editing the .wat)', async () => {
+  const built = Buffer.from(await assemble());
+  assert.ok(built.equals(Buffer.from(KERNELS_WASM_BASE64, 'base64')), 'kernels-wasm.ts is stale: run npm run build:wasm');
+});
+
+type Stocked = { dlgradeStock: (this: tf.AdamOptimizer, vg: tf.NamedTensorMap | tf.NamedTensor[]) => void };
+const shapes: number[][] = [[7, 5], [13], [], [4, 4, 3], [2]]; // sizes 35, 13, 1, 48, 2: every SIMD tail
+
+/** Two identical sets of variables stepped by two Adam optimizers, one through `apply`; every value and moment afterwards. */
+function stepBoth(apply: (opt: tf.AdamOptimizer, vg: tf.NamedTensorMap | tf.NamedTensor[]) => void, asArray: boolean, lr = 0.01) {
+  const runs = [0, 1].map((k) => {
+    const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', 100 + i), true, `adam-test-${k}-${i}-${asArray}`));
+    const opt = tf.train.adam(lr, 0.9, 0.999, 1e-7);
+    return { vars, opt };
+  });
+  const alive: number[] = [];
+  for (let step = 0; step < 7; step++) {
+    const grads = shapes.map((s, i) => tf.randomNormal(s, 0, step % 2 ? 1e-3 : 3, 'float32', 1000 * step + i));
+    runs.forEach(({ vars, opt }, k) => {
+      // Variable 3 gets no gradient on odd steps (stock skips it but still creates its moments).
+      const named = vars.map((v, i) => ({ name: v.name, tensor: i === 3 && step % 2 ? (null as unknown as tf.Tensor) : grads[i]! }));
+      const vg = asArray ? named : Object.fromEntries(named.map((n) => [n.name, n.tensor]));
+      if (k === 0) opt.applyGradients(vg); else apply(opt, vg);
+    });
+    tf.dispose(grads);
+    if (step > 0) alive.push(tf.memory().numTensors); // moments are created on the first step, then nothing more
+  }
+  assert.equal(alive, alive.map(() => alive[0]), 'a step leaves no tensor behind');
+  return runs.map(({ vars, opt }) => {
+    const o = opt as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[]; accBeta1: tf.Variable; iterations: number };
+    const flat = [...vars, ...o.accumulatedFirstMoment.map((m) => m.variable), ...o.accumulatedSecondMoment.map((m) => m.variable), o.accBeta1];
+    const values = flat.map((t) => Array.from(t.dataSync()));
+    const iterations = o.iterations;
+    tf.dispose(vars); opt.dispose();
+    return { values, iterations };
+  });
+}
+
+test('fused Adam on wasm: weights, moments and accβ equal stock Adam to the bit, map or array gradients, a missing gradient included', async () => {
+  await loadBackend(tf, 'wasm');
+  const stock = (tf.AdamOptimizer.prototype as unknown as Stocked).dlgradeStock;
+  assert.type(stock, 'function', 'the fused step is installed on wasm');
+  const w = tf.variable(tf.ones([6]), true, 'adam-profiled');
+  const opt = tf.train.adam(0.01);
+  const g = tf.ones([6]);
+  const ran = (await tf.profile(() => opt.applyGradients({ [w.name]: g }))).kernelNames;
+  tf.dispose([w, g]); opt.dispose();
+  assert.ok(ran.includes(ADAM_KERNEL) && !ran.includes('Sqrt'), `one fused kernel per variable, not stock's passes (ran ${ran.join(', ')})`);
+  for (const asArray of [false, true]) {
+    const [fused, reference] = stepBoth((opt, vg) => stock.call(opt, vg), asArray);
+    assert.is(fused!.iterations, 7);
+    assert.is(reference!.iterations, 7);
+    assert.equal(fused!.values, reference!.values);
+  }
+});
+
+test('fused Adam changes what stock would not: a different learning rate moves the weights', async () => {
+  await loadBackend(tf, 'wasm');
+  const stock = (tf.AdamOptimizer.prototype as unknown as Stocked).dlgradeStock;
+  // Sanity of the comparison itself: stepping the reference at another learning rate must differ.
+  const [fused, other] = stepBoth((opt, vg) => { (opt as unknown as { learningRate: number }).learningRate = 0.02; stock.call(opt, vg); }, false);
+  assert.not.equal(fused!.values.slice(0, shapes.length), other!.values.slice(0, shapes.length));
+});
+
+test('on cpu the stock step runs (the fused kernel exists only on wasm)', async () => {
+  await loadBackend(tf, 'cpu');
+  const stock = (tf.AdamOptimizer.prototype as unknown as Stocked).dlgradeStock;
+  const [wrapped, reference] = stepBoth((opt, vg) => stock.call(opt, vg), false);
+  assert.equal(wrapped!.values, reference!.values);
+  await loadBackend(tf, 'wasm');
+});
+
+test.run();
