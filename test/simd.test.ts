@@ -14,11 +14,12 @@ test('kernels-wasm.ts embeds exactly what kernels.wat assembles to (npm run buil
   assert.ok(built.equals(Buffer.from(KERNELS_WASM_BASE64, 'base64')), 'kernels-wasm.ts is stale: run npm run build:wasm');
 });
 
-type Stocked = { dlgradeStock: (this: tf.AdamOptimizer, vg: tf.NamedTensorMap | tf.NamedTensor[]) => void };
+type Grads = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
+type Stocked = { dlgradeStock: (this: tf.AdamOptimizer, vg: Grads) => void };
 const shapes: number[][] = [[7, 5], [13], [], [4, 4, 3], [2]]; // sizes 35, 13, 1, 48, 2: every SIMD tail
 
 /** Two identical sets of variables stepped by two Adam optimizers, one through `apply`; every value and moment afterwards. */
-function stepBoth(apply: (opt: tf.AdamOptimizer, vg: tf.NamedTensorMap | tf.NamedTensor[]) => void, asArray: boolean, lr = 0.01) {
+function stepBoth(apply: (opt: tf.AdamOptimizer, vg: Grads) => void, asArray: boolean, lr = 0.01) {
   const runs = [0, 1].map((k) => {
     const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', 100 + i), true, `adam-test-${k}-${i}-${asArray}`));
     const opt = tf.train.adam(lr, 0.9, 0.999, 1e-7);
@@ -31,7 +32,7 @@ function stepBoth(apply: (opt: tf.AdamOptimizer, vg: tf.NamedTensorMap | tf.Name
       // Variable 3 gets no gradient on odd steps (stock skips it but still creates its moments).
       const named = vars.map((v, i) => ({ name: v.name, tensor: i === 3 && step % 2 ? (null as unknown as tf.Tensor) : grads[i]! }));
       const vg = asArray ? named : Object.fromEntries(named.map((n) => [n.name, n.tensor]));
-      if (k === 0) opt.applyGradients(vg); else apply(opt, vg);
+      if (k === 0) opt.applyGradients(vg as Parameters<tf.AdamOptimizer["applyGradients"]>[0]); else apply(opt, vg);
     });
     tf.dispose(grads);
     if (step > 0) alive.push(tf.memory().numTensors); // moments are created on the first step, then nothing more
@@ -54,7 +55,7 @@ test('fused Adam on wasm: weights, moments and accβ equal stock Adam to the bit
   const w = tf.variable(tf.ones([6]), true, 'adam-profiled');
   const opt = tf.train.adam(0.01);
   const g = tf.ones([6]);
-  const ran = (await tf.profile(() => opt.applyGradients({ [w.name]: g }))).kernelNames;
+  const ran = (await tf.profile(() => opt.applyGradients({ [w.name]: g } as unknown as tf.NamedVariableMap))).kernelNames;
   tf.dispose([w, g]); opt.dispose();
   assert.ok(ran.includes(ADAM_KERNEL) && !ran.includes('Sqrt'), `one fused kernel per variable, not stock's passes (ran ${ran.join(', ')})`);
   for (const asArray of [false, true]) {

@@ -40,7 +40,7 @@ interface AdamState {
   accumulatedSecondMoment: { originalName: string; variable: TF.Variable }[];
   incrementIterations(): void;
 }
-type VariableGradients = TF.NamedTensorMap | TF.NamedTensor[];
+type VariableGradients = TF.NamedTensorMap | { name: string; tensor: TF.Tensor }[];
 
 /** AdamOptimizer.applyGradients on wasm through the fused kernel; the same state (moments, accβ, iterations) as stock, so getWeights/setWeights and saving see no difference. */
 export function fuseAdam(tf: Tf): void {

@@ -37,8 +37,10 @@ export function simdKernels(backend: object): SimdKernels | undefined {
   if (k === undefined) {
     k = null;
     const memory = (backend as WasmBackendMemory).wasm?.asm?.memory;
-    const mod = memory instanceof WebAssembly.Memory && !(memory.buffer instanceof SharedArrayBuffer) ? compile() : null;
-    if (mod) k = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
+    if (memory instanceof WebAssembly.Memory && !(memory.buffer instanceof SharedArrayBuffer)) {
+      const mod = compile();
+      if (mod) k = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SimdKernels;
+    }
     instances.set(backend, k);
   }
   return k ?? undefined;
