@@ -161,6 +161,26 @@ cases.push({
   })([rand([6, 3], 21)]),
 });
 
+// BatchNormalization in training (on wasm: the fused moments and gradient, fused-batchnorm.ts): the output,
+// dx, dgamma, dbeta and the moving statistics; 700 rows span several of its float32 blocks, 37 channels its SIMD tails.
+for (const shape of [[3, 5, 6, 37], [700, 8], [2, 3, 4, 5]]) {
+  cases.push({
+    name: `batchNormalization layer in training ${JSON.stringify(shape)}`,
+    run: () => {
+      const c = shape[shape.length - 1]!;
+      const layer = tf.layers.batchNormalization({ momentum: 0.8, epsilon: 1e-3 });
+      layer.build([null, ...shape.slice(1)]);
+      layer.setWeights([tf.add(rand([c], 62), 1), rand([c], 63), rand([c], 64), tf.exp(rand([c], 65))]);
+      const x = tf.variable(tf.add(tf.mul(rand(shape, 60), 3), 1.5)); // mean and variance far from 0 and 1
+      const r = rand(shape, 61);
+      const [gamma, beta] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, r)), [x, gamma!, beta!]);
+      const out = layer.apply(x, { training: true }) as tf.Tensor;
+      return [out, grads[x.name]!, grads[gamma!.name]!, grads[beta!.name]!, ...layer.nonTrainableWeights.map((w) => w.read())];
+    },
+  });
+}
+
 function values(c: Case): Float32Array[] {
   return tf.tidy(() => c.run().map((t) => t.dataSync() as Float32Array));
 }
@@ -196,7 +216,7 @@ function agrees(backend: string) {
 test('wasm with the added kernels: every gradient matches stock cpu', async () => {
   const report = await loadBackend(tf, 'wasm');
   assert.is(tf.getBackend(), 'wasm');
-  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice', 'StridedSlice', 'SplitV', 'Unpack', 'Tile', 'Sum', 'Mean', 'FusedBatchNorm', 'Cast', 'DlgradeClipByValueGrad']) {
+  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice', 'StridedSlice', 'SplitV', 'Unpack', 'Tile', 'Sum', 'Mean', 'FusedBatchNorm', 'Cast', 'DlgradeClipByValueGrad', 'DlgradeAdam', 'DlgradeBatchMoments', 'DlgradeBatchNormGrad']) {
     assert.ok(report.kernels.includes(k), `registered ${k}`);
   }
   agrees('wasm');

@@ -9,6 +9,7 @@ import {
 import { CLIP_GRAD, replaceGradients } from './gradients.ts';
 import { ADAM_KERNEL, adamKernel, fuseAdam } from './fused-adam.ts';
 import { simdKernels } from './simd/instance.ts';
+import { batchNormKernels, fuseBatchNormTraining } from './fused-batchnorm.ts';
 import { batchNormOnHeap, clipGradOnHeap, depthwiseFilterOnHeap, depthwiseInputOnHeap, leadingReduction, tileOnHeap } from './heap-kernels.ts';
 import { maxPoolGrad as routeMaxPoolGrad } from './patches.ts';
 import type { WasmInternals } from './wasm-heap.ts';
@@ -291,9 +292,12 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
     wrap('FusedBatchNorm', (k) => batchNormOnHeap(tf, k));
     put(CLIP_GRAD, clipGradOnHeap());
     replaceGradients(tf);
-    if (simdKernels(tf.backend())) {
+    const simd = simdKernels(tf.backend());
+    if (simd) {
       put(ADAM_KERNEL, adamKernel());
       fuseAdam(tf);
+      for (const [name, k] of Object.entries(batchNormKernels(simd))) put(name, k);
+      fuseBatchNormTraining(tf);
     }
   }
   if (plan.transposeFirst) wrap('BatchMatMul', (k) => transposeFirst(tf, backendName, k));

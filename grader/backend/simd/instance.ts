@@ -13,6 +13,10 @@ export interface SimdKernels {
   clip_grad(dy: i32, x: i32, out: i32, n: i32, lo: f32, hi: f32): void;
   dw_filter_tap(xp: i32, dp: i32, out: i32, c: i32, nb: i32, ny: i32, nx: i32,
     xsb: i32, xsy: i32, xsx: i32, dsb: i32, dsy: i32, dsx: i32): void;
+  ch_acc_sum(x: i32, rows: i32, c: i32, acc: i32): void;
+  ch_acc_sqdev(x: i32, mean: i32, rows: i32, c: i32, acc: i32): void;
+  ch_acc_grad(dy: i32, x: i32, mean: i32, rows: i32, c: i32, sdy: i32, sdyx: i32): void;
+  ch_affine2(dy: i32, x: i32, k: i32, a: i32, b: i32, out: i32, rows: i32, c: i32): void;
 }
 
 /** The parts of BackendWasm this reaches into (stable through tfjs 4.x). */

@@ -226,4 +226,126 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bnext)))
     (f32.store (local.get $out) (local.get $a0)))
+
+  ;; Per-channel passes over a [rows, c] float32 tensor (NHWC flattened), for
+  ;; BatchNormalization in training. Each adds into float32 accumulators of c
+  ;; values; the caller takes blocks of rows and sums the blocks in float64.
+  ;; Channels go 4 at a time, then 1.
+
+  ;; acc[ch] += Σ_r x[r, ch]
+  (func (export "ch_acc_sum") (param $x i32) (param $rows i32) (param $c i32) (param $acc i32)
+    (local $o i32) (local $end4 i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.eqz (local.get $rows)))
+      (local.set $o (i32.const 0))
+      (block $d4 (loop $n4
+        (br_if $d4 (i32.ge_u (local.get $o) (local.get $end4)))
+        (v128.store (i32.add (local.get $acc) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $acc) (local.get $o))) (v128.load (i32.add (local.get $x) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $n4)))
+      (block $d1 (loop $n1
+        (br_if $d1 (i32.ge_u (local.get $o) (local.get $end)))
+        (f32.store (i32.add (local.get $acc) (local.get $o))
+          (f32.add (f32.load (i32.add (local.get $acc) (local.get $o))) (f32.load (i32.add (local.get $x) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $n1)))
+      (local.set $x (i32.add (local.get $x) (local.get $end)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $rnext))))
+
+  ;; acc[ch] += Σ_r (x[r, ch] − mean[ch])²
+  (func (export "ch_acc_sqdev") (param $x i32) (param $mean i32) (param $rows i32) (param $c i32) (param $acc i32)
+    (local $o i32) (local $end4 i32) (local $end i32) (local $d v128) (local $s f32)
+    (local.set $end (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.eqz (local.get $rows)))
+      (local.set $o (i32.const 0))
+      (block $d4 (loop $n4
+        (br_if $d4 (i32.ge_u (local.get $o) (local.get $end4)))
+        (local.set $d (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $mean) (local.get $o)))))
+        (v128.store (i32.add (local.get $acc) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $acc) (local.get $o))) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $n4)))
+      (block $d1 (loop $n1
+        (br_if $d1 (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $s (f32.sub (f32.load (i32.add (local.get $x) (local.get $o))) (f32.load (i32.add (local.get $mean) (local.get $o)))))
+        (f32.store (i32.add (local.get $acc) (local.get $o))
+          (f32.add (f32.load (i32.add (local.get $acc) (local.get $o))) (f32.mul (local.get $s) (local.get $s))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $n1)))
+      (local.set $x (i32.add (local.get $x) (local.get $end)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $rnext))))
+
+  ;; sdy[ch] += Σ_r dy[r, ch];  sdyx[ch] += Σ_r dy[r, ch]·(x[r, ch] − mean[ch])
+  (func (export "ch_acc_grad") (param $dy i32) (param $x i32) (param $mean i32) (param $rows i32) (param $c i32) (param $sdy i32) (param $sdyx i32)
+    (local $o i32) (local $end4 i32) (local $end i32) (local $g v128) (local $gs f32)
+    (local.set $end (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.eqz (local.get $rows)))
+      (local.set $o (i32.const 0))
+      (block $d4 (loop $n4
+        (br_if $d4 (i32.ge_u (local.get $o) (local.get $end4)))
+        (local.set $g (v128.load (i32.add (local.get $dy) (local.get $o))))
+        (v128.store (i32.add (local.get $sdy) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $sdy) (local.get $o))) (local.get $g)))
+        (v128.store (i32.add (local.get $sdyx) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $sdyx) (local.get $o)))
+            (f32x4.mul (local.get $g) (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $mean) (local.get $o)))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $n4)))
+      (block $d1 (loop $n1
+        (br_if $d1 (i32.ge_u (local.get $o) (local.get $end)))
+        (local.set $gs (f32.load (i32.add (local.get $dy) (local.get $o))))
+        (f32.store (i32.add (local.get $sdy) (local.get $o))
+          (f32.add (f32.load (i32.add (local.get $sdy) (local.get $o))) (local.get $gs)))
+        (f32.store (i32.add (local.get $sdyx) (local.get $o))
+          (f32.add (f32.load (i32.add (local.get $sdyx) (local.get $o)))
+            (f32.mul (local.get $gs) (f32.sub (f32.load (i32.add (local.get $x) (local.get $o))) (f32.load (i32.add (local.get $mean) (local.get $o)))))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $n1)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $end)))
+      (local.set $x (i32.add (local.get $x) (local.get $end)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $rnext))))
+
+  ;; out[r, ch] = (k[ch]·dy[r, ch] + a[ch]·x[r, ch]) + b[ch]
+  (func (export "ch_affine2") (param $dy i32) (param $x i32) (param $k i32) (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $c i32)
+    (local $o i32) (local $end4 i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.eqz (local.get $rows)))
+      (local.set $o (i32.const 0))
+      (block $d4 (loop $n4
+        (br_if $d4 (i32.ge_u (local.get $o) (local.get $end4)))
+        (v128.store (i32.add (local.get $out) (local.get $o))
+          (f32x4.add
+            (f32x4.add
+              (f32x4.mul (v128.load (i32.add (local.get $k) (local.get $o))) (v128.load (i32.add (local.get $dy) (local.get $o))))
+              (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $o))) (v128.load (i32.add (local.get $x) (local.get $o)))))
+            (v128.load (i32.add (local.get $b) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $n4)))
+      (block $d1 (loop $n1
+        (br_if $d1 (i32.ge_u (local.get $o) (local.get $end)))
+        (f32.store (i32.add (local.get $out) (local.get $o))
+          (f32.add
+            (f32.add
+              (f32.mul (f32.load (i32.add (local.get $k) (local.get $o))) (f32.load (i32.add (local.get $dy) (local.get $o))))
+              (f32.mul (f32.load (i32.add (local.get $a) (local.get $o))) (f32.load (i32.add (local.get $x) (local.get $o)))))
+            (f32.load (i32.add (local.get $b) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $n1)))
+      (local.set $dy (i32.add (local.get $dy) (local.get $end)))
+      (local.set $x (i32.add (local.get $x) (local.get $end)))
+      (local.set $out (i32.add (local.get $out) (local.get $end)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $rnext))))
 )
