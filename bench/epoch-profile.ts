@@ -53,7 +53,7 @@ export function epochLimits(model: string, samples = 10_000): EpochLimits | stri
 
 export function printEpochLimits(l: EpochLimits): void {
   const p = l.epoch.profile;
-  console.log(`\n### ${l.model === 'lenet' ? 'LeNet-5' : 'MLP 784-128-10'}: one profiled epoch (${l.epoch.samples} samples, batch ${l.epoch.batch}) on wasm, ${f(p.wallMs, 0)} ms`);
+  console.log(`\n### ${l.model === 'lenet' ? 'LeNet-5' : 'MLP 784-128-10'}: the second epoch, profiled (${l.epoch.samples} samples, batch ${l.epoch.batch}) on wasm, ${f(p.wallMs, 0)} ms`);
   console.log('| kernel | calls | self ms | % of epoch |\n|---|---|---|---|');
   for (const r of p.rows.slice(0, 12)) console.log(`| ${r.kernel} | ${r.calls} | ${f(r.selfMs)} | ${f(100 * r.share)} |`);
   const rest = p.rows.slice(12);

@@ -33,7 +33,7 @@ if (only('profile')) {
     const torch = t?.anchors[0];
     const epochMs = wasm ? (1000 * wasm.samples) / wasm.samplesPerSec : l.epoch.profile.wallMs;
     const name = model === 'lenet' ? 'LeNet-5' : 'MLP';
-    const line = [`${name}: the heavy ops alone take ${f(l.wasmOpMs, 0)} ms of the ${f(epochMs, 0)} ms epoch on wasm${wasm ? '' : ' (the profiled epoch, wrappers included: run with the training section for the plain one)'}: the training loop runs at ${f((100 * l.wasmOpMs) / epochMs, 0)} % of its op limit (target ≥ 70 %)`];
+    const line = [`${name}: the heavy ops alone take ${f(l.wasmOpMs, 0)} ms of the ${f(epochMs, 0)} ms steady epoch on wasm${wasm ? '' : ' (the profiled epoch, wrappers included: run with the training section for the plain one)'}: the training loop runs at ${f((100 * l.wasmOpMs) / epochMs, 0)} % of its op limit (target ≥ 70 %)`];
     if (l.torchOpMs !== undefined) {
       const reachable = l.torchOpMs / l.wasmOpMs;
       line.push(`the same ops take ${f(l.torchOpMs, 0)} ms in PyTorch (1 thread): op for op, wasm SIMD128 runs at ${f(reachable)}× PyTorch on this CPU`);

@@ -1,7 +1,9 @@
 # Native anchor for `npm run bench`: the same one-epoch LeNet-5 / MLP training
 # in PyTorch CPU (Debian python3-torch), on the MNIST bytes the harness caches.
 # Usage: python3 bench/torch_anchor.py <lenet|mlp> <images.u8> <labels.u8> <samples> <threads>
-# Prints the epoch's mean loss, comparable with TF.js's history.loss, as a sanity check.
+# Timed as bench/train-one.ts times TF.js: two epochs after a warm-up batch,
+# the second the steady rate. Prints that epoch's mean loss, comparable with
+# TF.js's history.loss, as a sanity check.
 import json, sys, time, resource
 import numpy as np
 import torch
@@ -32,10 +34,15 @@ def step(xb, yb):
     opt.step()
     return loss.item()
 
+def epoch():
+    return [step(x[i:i + batch], y[i:i + batch]) for i in range(batch, n, batch)]
+
 step(x[:batch], y[:batch])  # warm-up, untimed
 t0 = time.perf_counter()
-losses = [step(x[i:i + batch], y[i:i + batch]) for i in range(batch, n, batch)]
-sec = time.perf_counter() - t0
+epoch()
+t1 = time.perf_counter()
+losses = epoch()
+sec, first_sec = time.perf_counter() - t1, t1 - t0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({'model': model_name, 'backend': f'torch-{torch.__version__}', 'threads': threads, 'samples': samples, 'sec': sec,
-                  'samplesPerSec': samples / sec, 'peakMiB': round(peak), 'loss': sum(losses) / len(losses)}))
+                  'samplesPerSec': samples / sec, 'firstSamplesPerSec': samples / first_sec, 'peakMiB': round(peak), 'loss': sum(losses) / len(losses)}))

@@ -228,6 +228,21 @@ test('cpu with the replaced kernels: every gradient still matches stock cpu', as
   agrees('cpu');
 });
 
+test('saved tensors share their data (no Identity kernel), and a gradient of a gradient still flows through them', async () => {
+  await loadBackend(tf, 'wasm');
+  const x = tf.tensor1d([-1.5, 0.5, 2, 3]);
+  const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.mul(t, t), tf.sin(t))); // mul and sin save their inputs
+  const ran = (await tf.profile(() => tf.grad(f)(x))).kernelNames;
+  assert.ok(!ran.includes('Identity'), `first-order: no clone kernel (ran ${ran.join(', ')})`);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) tf.dispose(tf.grad(f)(x));
+  assert.is(tf.memory().numTensors, before, 'the shared copies are released with the tape');
+  // d²/dx² of x²·sin x is (2 − x²)·sin x + 4x·cos x: nested tapes keep stock's clone, whose tape node the outer gradient needs.
+  const second = tf.grad((t: tf.Tensor) => tf.sum(tf.grad(f)(t)))(x).arraySync() as number[];
+  const xs = [-1.5, 0.5, 2, 3];
+  xs.forEach((v, i) => assert.ok(Math.abs(second[i]! - ((2 - v * v) * Math.sin(v) + 4 * v * Math.cos(v))) < 1e-3 * Math.max(1, Math.abs(second[i]!)), `second derivative at ${v}: ${second[i]}`));
+});
+
 test('conv filter gradient agrees with a finite difference (independent of any kernel)', async () => {
   await tf.setBackend('wasm');
   // The loss is linear in the filter, so a central difference is exact up to rounding.

@@ -7,14 +7,13 @@
 //                    the whole input first; here one average pool
 //   FusedBatchNorm   stock indexes with a modulo per element; here a 1×1
 //                    depthwise conv with bias
-//   Depthwise…Filter one JS pass on the heap (no copies); 3-wide filter rows
-//                    in one loop
+//   Depthwise…Filter one SIMD pass per tap (simd/kernels.wat); depth
+//                    multipliers above 1: one JS pass on the heap
 //   Depthwise…Input  wasm's depthwise conv of the zero-dilated dy
-//   ClipByValue grad (ReLU6) one pass instead of five kernels
-// Plain JS loops run several times slower than wasm's SIMD kernels, so they
-// are used only where no wasm kernel fits (the depthwise filter gradient as
-// per-tap Multiply + AvgPool of shifted copies measured no faster). Views go
-// stale when the heap grows (any makeOutput): take them after allocating.
+//   ClipByValue grad (ReLU6) one SIMD pass instead of five kernels
+// Plain JS loops run several times slower than SIMD, so they remain only as
+// the fallback where the SIMD module does not load. Views go stale when the
+// heap grows (any makeOutput): take them after allocating.
 import type * as TF from '@tensorflow/tfjs';
 import type { WasmInternals } from './wasm-heap.ts';
 import { heapOffset, simdKernels } from './simd/instance.ts';

@@ -9,6 +9,7 @@ import {
 import { CLIP_GRAD, replaceGradients } from './gradients.ts';
 import { ADAM_KERNEL, adamKernel, fuseAdam } from './fused-adam.ts';
 import { simdKernels } from './simd/instance.ts';
+import { patchMissingInputs, shareSavedTensors } from './engine-patches.ts';
 import { batchNormKernels, fuseBatchNormTraining } from './fused-batchnorm.ts';
 import { batchNormOnHeap, clipGradOnHeap, depthwiseFilterOnHeap, depthwiseInputOnHeap, leadingReduction, tileOnHeap } from './heap-kernels.ts';
 import { maxPoolGrad as routeMaxPoolGrad } from './patches.ts';
@@ -227,39 +228,9 @@ const PLAN: Record<string, { add: string[]; replace: string[]; transposeFirst: b
   cpu: { add: [], replace: ['Conv2DBackpropFilter', 'MaxPoolGrad'], transposeFirst: false },
 };
 
-/**
- * A BatchNormalization layer built with scale=false (InceptionV3's, say) calls
- * batchNorm without a scale; on every backend the engine then breaks as soon
- * as a gradient flows through it: FusedBatchNorm's gradient lists `scale`
- * among the inputs to save (cloning `undefined` throws), and the tape walks
- * every input, `undefined` ones included. The gradient function already takes
- * a missing scale as 1, so drop trailing missing inputs before they are saved
- * (the others keep their positions) and leave missing inputs off the tape.
- */
-export function patchMissingInputs(tf: Tf): void {
-  type TapeNodeArgs = [string, Record<string, unknown>, ...unknown[]];
-  const engine = tf.engine() as unknown as {
-    getTensorsForGradient(k: string, i: unknown, o: unknown): unknown[];
-    addTapeNode(...args: TapeNodeArgs): void;
-    dlgradePatched?: boolean;
-  };
-  if (engine.dlgradePatched) return;
-  const getSaved = engine.getTensorsForGradient.bind(engine);
-  engine.getTensorsForGradient = (kernelName, inputs, outputs) => {
-    const saved = getSaved(kernelName, inputs, outputs);
-    if (kernelName === 'FusedBatchNorm') while (saved.length && saved[saved.length - 1] == null) saved.pop();
-    return saved;
-  };
-  const addTapeNode = engine.addTapeNode.bind(engine);
-  engine.addTapeNode = (kernelName, inputs, ...rest) => {
-    const present = Object.values(inputs).every((t) => t != null) ? inputs : Object.fromEntries(Object.entries(inputs).filter(([, t]) => t != null));
-    addTapeNode(kernelName, present, ...rest);
-  };
-  engine.dlgradePatched = true;
-}
-
 export function registerTrainingKernels(tf: Tf, backendName: string): RegisteredKernels {
   patchMissingInputs(tf);
+  shareSavedTensors(tf);
   const plan = PLAN[backendName];
   if (!plan) return { kernels: [] };
   const impl = kernels(tf);
