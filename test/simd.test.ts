@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from '../grader/backend/load-backend.ts';
 import { ADAM_KERNEL } from '../grader/backend/fused-adam.ts';
+import { BN_GRAD, BN_MOMENTS, fuseBatchNormTraining } from '../grader/backend/fused-batchnorm.ts';
 import { assemble } from '../grader/backend/simd/assemble.ts';
 import { KERNELS_WASM_BASE64 } from '../grader/backend/simd/kernels-wasm.ts';
 
@@ -80,6 +81,25 @@ test('on cpu the stock step runs (the fused kernel exists only on wasm)', async 
   const [wrapped, reference] = stepBoth((opt, vg) => stock.call(opt, vg), false);
   assert.equal(wrapped!.values, reference!.values);
   await loadBackend(tf, 'wasm');
+});
+
+test('a BatchNormalization layer trains through the fused kernels on wasm, and installing them takes no layer name', async () => {
+  await loadBackend(tf, 'wasm');
+  const layer = tf.layers.batchNormalization({});
+  const x = tf.randomNormal([4, 3, 3, 8], 0, 1, 'float32', 7);
+  const ran = (await tf.profile(() => tf.grad((t: tf.Tensor) => tf.sum(layer.apply(t, { training: true }) as tf.Tensor))(x))).kernelNames;
+  assert.ok(ran.includes(BN_MOMENTS) && ran.includes(BN_GRAD), `fused kernels ran (ran ${ran.join(', ')})`);
+  assert.ok(!ran.includes('FusedBatchNorm') || !ran.includes('SquaredDifference'), 'not the stock moments');
+  // Installing again from scratch must not build a layer (it would take the next auto-generated name).
+  const proto = (tf.serialization.SerializationMap.getMap().classNameMap['BatchNormalization'] as unknown as [{ prototype: { call: unknown; dlgradeStock?: unknown } }])[0].prototype;
+  const patched = proto.call;
+  proto.call = proto.dlgradeStock; delete proto.dlgradeStock;
+  const suffix = (name: string) => Number(/(\d+)$/.exec(name)![1]);
+  const before = suffix(tf.layers.batchNormalization({}).name);
+  fuseBatchNormTraining(tf);
+  const after = suffix(tf.layers.batchNormalization({}).name);
+  assert.is(after, before + 1, 'no layer was created in between');
+  assert.ok(proto.dlgradeStock && proto.call !== patched && proto.call !== proto.dlgradeStock, 'installed again');
 });
 
 test.run();
