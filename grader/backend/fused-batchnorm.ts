@@ -13,6 +13,7 @@
 // channels-last, missing gamma/beta and other backends run stock code.
 import type * as TF from '@tensorflow/tfjs';
 import { heapOffset, simdKernels, type SimdKernels } from './simd/instance.ts';
+import { channelSums } from './simd/channel-sums.ts';
 import type { WasmInternals } from './wasm-heap.ts';
 
 type Tf = typeof TF;
@@ -22,29 +23,7 @@ type Args = Parameters<KernelFunc>[0];
 export const BN_MOMENTS = 'DlgradeBatchMoments';
 export const BN_GRAD = 'DlgradeBatchNormGrad';
 
-/** Rows per float32 block before a block is added to the float64 totals. */
-const BLOCK = 256;
-
 const sizeOf = (t: TF.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
-
-/** Per-channel sums over the rows of [rows, c] tensors, blockwise: `pass(rowOffsetBytes, rows, accs)` adds a block into the accumulators. */
-function channelSums(backend: WasmInternals, c: number, rows: number, count: number, pass: (rowByte: number, n: number, accs: number[]) => void): Float64Array[] {
-  const scratch = backend.makeOutput([count * c], 'float32');
-  try {
-    const at = heapOffset(backend, scratch);
-    const accs = Array.from({ length: count }, (_, i) => at + 4 * i * c);
-    const totals = Array.from({ length: count }, () => new Float64Array(c));
-    for (let r = 0; r < rows; r += BLOCK) {
-      const view = backend.typedArrayFromHeap(scratch) as Float32Array; // fresh: nothing grows the heap in between, but cheap
-      view.fill(0);
-      pass(4 * r * c, Math.min(BLOCK, rows - r), accs);
-      for (let i = 0; i < count; i++) for (let ch = 0; ch < c; ch++) totals[i]![ch]! += view[i * c + ch]!;
-    }
-    return totals;
-  } finally {
-    (backend as unknown as TF.KernelBackend).disposeData(scratch.dataId);
-  }
-}
 
 /** Inputs x [..., c]; outputs the batch mean and (biased) variance over every axis but the last, as tf.moments. */
 function momentsKernel(simd: SimdKernels): KernelFunc {

@@ -1,6 +1,9 @@
-// Registers the training kernels a backend lacks or runs slowly, built from
-// composite-kernels.ts. Call after the backend is initialised: the wrapped
-// kernels' setup already ran, and the new ones need none.
+// Registers the training kernels a backend lacks or runs slowly: composites
+// (composite-kernels.ts), passes on wasm's heap (heap-kernels.ts), and on wasm
+// with SIMD the fused Adam step and BatchNormalization training
+// (fused-adam.ts, fused-batchnorm.ts); patches the engine (engine-patches.ts).
+// Call after the backend is initialised: the wrapped kernels' setup already
+// ran, and the new ones need none.
 import type * as TF from '@tensorflow/tfjs';
 import {
   conv2dBackpropFilter, conv2dBackpropInput, depthwiseConv2dBackpropInput, maxPoolGrad, unsortedSegmentSum,
