@@ -181,6 +181,31 @@ for (const shape of [[3, 5, 6, 37], [700, 8], [2, 3, 4, 5]]) {
   });
 }
 
+// categorical cross-entropy of a model compiled with it by name (on wasm: the fused loss, fused-crossentropy.ts):
+// loss and both gradients, with outputs on and beyond the clip bounds, soft and int32 one-hot targets, rank 3.
+cases.push({
+  name: 'categoricalCrossentropy loss of a compiled model: values and gradients',
+  run: () => {
+    const input = tf.input({ shape: [4] });
+    const m = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 5 }).apply(input) as tf.SymbolicTensor });
+    m.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
+    const loss = (m as unknown as { lossFunctions: ((t: tf.Tensor, p: tf.Tensor) => tf.Tensor)[] }).lossFunctions[0]!;
+    const out: tf.Tensor[] = [];
+    const soft = tf.softmax(rand([6, 5], 70));
+    const edges = tf.tensor2d([[1, 0, 0, 0, 0], [0.5, 0.5, 0, 0, 0], [1e-9, 1 - 1e-9, 0, 0, 0], [2, 1, 1, 0, 0], [0.2, 0.2, 0.2, 0.2, 0.2], [1e-7, 0.3, 0.3, 0.2, 0.2]]);
+    const hard = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 1], 'int32'), 5);
+    const targetSoft = tf.softmax(rand([6, 5], 71));
+    for (const [t, p] of [[hard.cast('float32'), soft], [targetSoft, soft], [hard.cast('float32'), edges], [targetSoft, edges]] as const) {
+      const r = rand([6], 72);
+      out.push(loss(t, p), ...tf.grads((tt: tf.Tensor, pp: tf.Tensor) => tf.sum(tf.mul(loss(tt, pp), r)))([t, p]));
+    }
+    out.push(loss(hard, soft)); // int32 targets: value only (no gradient into integers)
+    const p3 = tf.softmax(rand([2, 3, 5], 73)), t3 = tf.softmax(rand([2, 3, 5], 74));
+    out.push(...tf.grads((pp: tf.Tensor) => tf.sum(tf.mul(loss(t3, pp), rand([2, 3], 75))))([p3]));
+    return out;
+  },
+});
+
 function values(c: Case): Float32Array[] {
   return tf.tidy(() => c.run().map((t) => t.dataSync() as Float32Array));
 }
@@ -216,7 +241,7 @@ function agrees(backend: string) {
 test('wasm with the added kernels: every gradient matches stock cpu', async () => {
   const report = await loadBackend(tf, 'wasm');
   assert.is(tf.getBackend(), 'wasm');
-  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice', 'StridedSlice', 'SplitV', 'Unpack', 'Tile', 'Sum', 'Mean', 'FusedBatchNorm', 'Cast', 'DlgradeClipByValueGrad', 'DlgradeAdam', 'DlgradeBatchMoments', 'DlgradeBatchNormGrad']) {
+  for (const k of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'MaxPoolGrad', 'UnsortedSegmentSum', 'BatchMatMul', 'GatherV2', 'Identity', 'Slice', 'StridedSlice', 'SplitV', 'Unpack', 'Tile', 'Sum', 'Mean', 'FusedBatchNorm', 'Cast', 'DlgradeClipByValueGrad', 'DlgradeAdam', 'DlgradeBatchMoments', 'DlgradeBatchNormGrad', 'DlgradeCategoricalCrossentropy', 'DlgradeCategoricalCrossentropyGrad']) {
     assert.ok(report.kernels.includes(k), `registered ${k}`);
   }
   agrees('wasm');

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadBackend } from '../grader/backend/load-backend.ts';
 import { ADAM_KERNEL } from '../grader/backend/fused-adam.ts';
 import { BN_GRAD, BN_MOMENTS, fuseBatchNormTraining } from '../grader/backend/fused-batchnorm.ts';
+import { CCE, CCE_GRAD } from '../grader/backend/fused-crossentropy.ts';
 import { assemble } from '../grader/backend/simd/assemble.ts';
 import { KERNELS_WASM_BASE64 } from '../grader/backend/simd/kernels-wasm.ts';
 
@@ -100,6 +101,26 @@ test('a BatchNormalization layer trains through the fused kernels on wasm, and i
   const after = suffix(tf.layers.batchNormalization({}).name);
   assert.is(after, before + 1, 'no layer was created in between');
   assert.ok(proto.dlgradeStock && proto.call !== patched && proto.call !== proto.dlgradeStock, 'installed again');
+});
+
+test('loss \'categoricalCrossentropy\': fit runs the fused loss on wasm, and still refuses targets the loss cannot take', async () => {
+  await loadBackend(tf, 'wasm');
+  const m = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], activation: 'softmax' })] });
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
+  const x = tf.randomNormal([8, 3], 0, 1, 'float32', 1), y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1, 2, 3], 'int32'), 4);
+  const ran = (await tf.profile(async () => { await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }); })).kernelNames;
+  assert.ok(ran.includes(CCE) && ran.includes(CCE_GRAD) && !ran.includes('Log'), `fused loss ran (ran ${ran.join(', ')})`);
+  // tfjs-layers checks targets against the stock loss compile recorded (by identity): a one-unit output with [n, 1] targets.
+  const one = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [3], activation: 'softmax' })] });
+  one.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
+  let message = '';
+  try { await one.fit(x, tf.zeros([8, 1]), { epochs: 1, verbose: 0 }); } catch (e) { message = (e as Error).message; }
+  assert.match(message, /target array of shape 8,1 while using a loss 'categorical_crossentropy'/);
+  // A loss given as a function is the user's: left alone.
+  const own = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [3], activation: 'softmax' })] });
+  own.compile({ loss: (t: tf.Tensor, p: tf.Tensor) => tf.metrics.categoricalCrossentropy(t, p), optimizer: 'adam' });
+  const ranOwn = (await tf.profile(async () => { await own.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 }); })).kernelNames;
+  assert.ok(!ranOwn.includes(CCE) && ranOwn.includes('Log'), 'a function loss runs as written');
 });
 
 test.run();

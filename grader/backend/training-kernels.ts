@@ -1,7 +1,8 @@
 // Registers the training kernels a backend lacks or runs slowly: composites
 // (composite-kernels.ts), passes on wasm's heap (heap-kernels.ts), and on wasm
-// with SIMD the fused Adam step and BatchNormalization training
-// (fused-adam.ts, fused-batchnorm.ts); patches the engine (engine-patches.ts).
+// the fused categorical cross-entropy (fused-crossentropy.ts), with SIMD the
+// fused Adam step and BatchNormalization training (fused-adam.ts,
+// fused-batchnorm.ts); patches the engine (engine-patches.ts).
 // Call after the backend is initialised: the wrapped kernels' setup already
 // ran, and the new ones need none.
 import type * as TF from '@tensorflow/tfjs';
@@ -14,6 +15,7 @@ import { ADAM_KERNEL, adamKernel, fuseAdam } from './fused-adam.ts';
 import { simdKernels } from './simd/instance.ts';
 import { patchMissingInputs, shareSavedTensors } from './engine-patches.ts';
 import { batchNormKernels, fuseBatchNormTraining } from './fused-batchnorm.ts';
+import { crossentropyKernels, fuseCrossentropyLoss } from './fused-crossentropy.ts';
 import { batchNormOnHeap, clipGradOnHeap, depthwiseFilterOnHeap, depthwiseInputOnHeap, leadingReduction, tileOnHeap } from './heap-kernels.ts';
 import { maxPoolGrad as routeMaxPoolGrad } from './patches.ts';
 import type { WasmInternals } from './wasm-heap.ts';
@@ -266,6 +268,8 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
     wrap('FusedBatchNorm', (k) => batchNormOnHeap(tf, k));
     put(CLIP_GRAD, clipGradOnHeap());
     replaceGradients(tf);
+    for (const [name, k] of Object.entries(crossentropyKernels())) put(name, k);
+    fuseCrossentropyLoss(tf);
     const simd = simdKernels(tf.backend());
     if (simd) {
       put(ADAM_KERNEL, adamKernel());
