@@ -9,7 +9,7 @@ import { defaultCacheRoot } from '../grader/spec/load.ts';
 import { fromTorch, NO_TORCH } from './machine.ts';
 
 /** samplesPerSec: the second epoch (steady); firstSamplesPerSec: the first, after one warm-up batch. */
-export interface Run { model: string; backend: string; variant: string; samples: number; samplesPerSec: number; firstSamplesPerSec?: number; peakMiB: number; loss?: number; threads?: number; error?: string }
+export interface Run { model: string; backend: string; variant: string; samples: number; samplesPerSec: number; firstSamplesPerSec?: number; peakMiB: number; loss?: number; threads?: number; error?: string; runs?: number[] }
 export interface ModelThroughput { model: string; rows: Run[]; anchors: Run[] }
 
 const SAMPLES = 10_000;
@@ -18,18 +18,37 @@ const NO_NATIVE = 'tensorflow (tfjs-node) not installed: its row is skipped';
 const samplesFor = (model: string, backend: string, variant: string) =>
   backend !== 'cpu' ? SAMPLES : model === 'lenet' && variant === 'stock' ? 384 : 2_560;
 
-function node(model: string, backend: string, variant: string): Run {
-  const samples = samplesFor(model, backend, variant);
-  const r = jsonFromChild<Run>('train-one.ts', [model, backend, variant, String(samples)]);
-  return 'value' in r ? r.value : { model, backend, variant, samples, samplesPerSec: NaN, peakMiB: NaN, error: r.error };
+/** The rows a ratio is taken from run this many times, each in its own process; the median is reported, the spread beside it. */
+const REPEATS = 3;
+
+/** The run with the median rate of `n` (a failure ends the repeats); `runs` lists every rate. */
+function median(n: number, once: () => Run | string): Run | string {
+  const all: Run[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = once();
+    if (typeof r === 'string' || r.error) return r;
+    all.push(r);
+  }
+  const sorted = [...all].sort((a, b) => a.samplesPerSec - b.samplesPerSec);
+  return { ...sorted[(n - 1) >> 1]!, ...(n > 1 ? { runs: all.map((r) => r.samplesPerSec) } : {}) };
 }
 
+function node(model: string, backend: string, variant: string): Run {
+  const samples = samplesFor(model, backend, variant);
+  const once = () => {
+    const r = jsonFromChild<Run>('train-one.ts', [model, backend, variant, String(samples)]);
+    return 'value' in r ? r.value : { model, backend, variant, samples, samplesPerSec: NaN, peakMiB: NaN, error: r.error };
+  };
+  return median(backend === 'wasm' && variant === 'fast' ? REPEATS : 1, once) as Run;
+}
 
 function torch(model: string, threads: number, images: string, labels: string): Run | string {
-  const r = fromTorch<Run>('torch_anchor.py', [model, images, labels, String(SAMPLES), String(threads)], threads);
-  if ('missing' in r) return `PyTorch anchor skipped: ${NO_TORCH}`;
-  if ('error' in r) return `PyTorch anchor failed: ${r.error}`;
-  return { ...r.value, variant: `${threads} thread${threads > 1 ? 's' : ''}` };
+  return median(threads === 1 ? REPEATS : 1, () => {
+    const r = fromTorch<Run>('torch_anchor.py', [model, images, labels, String(SAMPLES), String(threads)], threads);
+    if ('missing' in r) return `PyTorch anchor skipped: ${NO_TORCH}`;
+    if ('error' in r) return `PyTorch anchor failed: ${r.error}`;
+    return { ...r.value, variant: `${threads} thread${threads > 1 ? 's' : ''}` };
+  });
 }
 
 /** Same data, same optimizer, one epoch: mean losses this far apart mean one side trained something else. */
@@ -43,7 +62,7 @@ function lossCheck(wasm: Run | undefined, anchor: Run | undefined): string | und
 export async function main(): Promise<ModelThroughput[]> {
   const out: ModelThroughput[] = [];
   const cache = ensureDatasetCache('mnist', defaultCacheRoot());
-  console.log(`## Training throughput: MNIST epochs of ${SAMPLES} samples, batch 128, Adam, loss only; one process per row`);
+  console.log(`## Training throughput: MNIST epochs of ${SAMPLES} samples, batch 128, Adam, loss only; one process per measurement (wasm and the 1-thread anchor: median of ${REPEATS})`);
   console.log('samples/s of the second epoch (steady); the first epoch, after one warm-up batch, beside it');
   const notes: string[] = [];
   for (const model of ['lenet', 'mlp']) {
@@ -60,7 +79,7 @@ export async function main(): Promise<ModelThroughput[]> {
     console.log(`\n### ${model === 'lenet' ? 'LeNet-5' : 'MLP 784-128-10'}`);
     console.log('| backend | kernels | threads | samples/s | first epoch | peak RSS MiB | × PyTorch 1 thread |\n|---|---|---|---|---|---|---|');
     for (const r of [...rows, ...anchors]) {
-      const rate = r.error ? `fails: ${r.error}` : r.samplesPerSec.toFixed(0);
+      const rate = r.error ? `fails: ${r.error}` : r.samplesPerSec.toFixed(0) + (r.runs ? ` (median of ${r.runs.map((x) => x.toFixed(0)).join(', ')})` : '');
       const first = r.error || r.firstSamplesPerSec === undefined ? '' : r.firstSamplesPerSec.toFixed(0);
       console.log(`| ${r.backend} | ${r.variant} | ${r.threads ?? ''} | ${rate} | ${first} | ${r.error ? '' : r.peakMiB} | ${ref && !r.error ? (r.samplesPerSec / ref).toFixed(2) : ''} |`);
     }
