@@ -206,6 +206,16 @@ cases.push({
   },
 });
 
+cases.push({
+  name: 'add of a per-channel bias (conv and dense layers in training), either order, and its gradients',
+  run: () => {
+    const x4 = rand([3, 5, 4, 37], 80), b4 = rand([1, 1, 1, 37], 81), x2 = rand([9, 6], 82), b1 = rand([6], 83);
+    const g = (x: tf.Tensor, b: tf.Tensor, r: tf.Tensor) => tf.grads((xx: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(tf.add(xx, bb), r)))([x, b]);
+    return [tf.add(x4, b4), tf.add(b4, x4), tf.add(x2, b1), tf.add(b1, x2), tf.add(rand([2, 3], 84), rand([1, 3], 85)),
+      ...g(x4, b4, rand([3, 5, 4, 37], 86)), ...g(b1, x2, rand([9, 6], 87))];
+  },
+});
+
 function values(c: Case): Float32Array[] {
   return tf.tidy(() => c.run().map((t) => t.dataSync() as Float32Array));
 }

@@ -26,7 +26,7 @@ async function features(images: tf.Tensor4D): Promise<tf.Tensor> {
 export async function train({ images, labels }: { images: tf.Tensor4D; labels: tf.Tensor1D }, ctx: Ctx) {
   // TODO: choose where to cut the base (ctx.baseLayers lists the layers; try a *_relu layer before out_relu).
   base = await ctx.loadBase({ inputSize: SIZE, cutAt: 'out_relu' });
-  const n = 1000; // TODO: how many training images can you afford (features cost ~9 ms per image at 64×64)?
+  const n = 1000; // TODO: how many training images can you afford (features cost ~6 ms of CPU per image at 64×64)?
   const x = await features(images.slice([0], [n]));
   const y = labels.slice([0], [n]).toFloat();
   // TODO: your top. Keep it small.

@@ -2,6 +2,8 @@
 // hand the work to wasm's own SIMD kernels, for what stock wasm lacks or does
 // slowly around training (MobileNetV2 fine-tuning at 64×64, batch 32: 226 →
 // 64 CPU ms per image):
+//   Add (bias)       per-channel bias over [..., c]: one SIMD pass; stock
+//                    broadcasts element by element
 //   Tile             stock computes every output index; here block copies
 //   Sum/Mean         over leading axes (per channel of NHWC): stock transposes
 //                    the whole input first; here one average pool
@@ -51,6 +53,28 @@ export function tileOnHeap(tf: Tf, stock: KernelFunc): KernelFunc {
       for (let done = block; done < total; done *= 2) os.copyWithin(oOff + done, oOff, oOff + Math.min(done, total - done));
     };
     fill(0, 0, 0);
+    return out;
+  };
+}
+
+/**
+ * Add of a per-channel bias ([c], or [1, …, 1, c]) to a float32 [..., c]
+ * tensor, either order, as one SIMD pass: a conv or dense layer's bias while
+ * training (TF.js fuses it into the conv only outside a gradient). Stock wasm
+ * broadcasts element by element (LeNet: 6.6 % of its epoch). Other shapes,
+ * or no SIMD module: the stock kernel.
+ */
+export function biasAdd(stock: KernelFunc): KernelFunc {
+  const isBias = (b: TF.TensorInfo, c: number) => b.dtype === 'float32' && b.shape[b.shape.length - 1] === c && b.shape.slice(0, -1).every((d) => d === 1);
+  return (args: Args) => {
+    const { a, b } = args.inputs as { a: TF.TensorInfo; b: TF.TensorInfo };
+    const [x, bias] = a.shape.length >= b.shape.length ? [a, b] : [b, a];
+    const c = x.shape[x.shape.length - 1]!;
+    const backend = heapOf(args);
+    const simd = simdKernels(backend);
+    if (!simd || x.dtype !== 'float32' || x.shape.length < 2 || c === 0 || bias.shape.length > x.shape.length || !isBias(bias, c) || sizeOf(bias) === sizeOf(x)) return stock(args);
+    const out = backend.makeOutput(x.shape, 'float32');
+    simd.ch_add(heapOffset(backend, x), heapOffset(backend, bias), heapOffset(backend, out), sizeOf(x) / c, c);
     return out;
   };
 }

@@ -16,7 +16,7 @@ import { simdKernels } from './simd/instance.ts';
 import { patchMissingInputs, shareSavedTensors } from './engine-patches.ts';
 import { batchNormKernels, fuseBatchNormTraining } from './fused-batchnorm.ts';
 import { crossentropyKernels, fuseCrossentropyLoss } from './fused-crossentropy.ts';
-import { batchNormOnHeap, clipGradOnHeap, depthwiseFilterOnHeap, depthwiseInputOnHeap, leadingReduction, tileOnHeap } from './heap-kernels.ts';
+import { batchNormOnHeap, biasAdd, clipGradOnHeap, depthwiseFilterOnHeap, depthwiseInputOnHeap, leadingReduction, tileOnHeap } from './heap-kernels.ts';
 import { maxPoolGrad as routeMaxPoolGrad } from './patches.ts';
 import type { WasmInternals } from './wasm-heap.ts';
 
@@ -266,6 +266,7 @@ export function registerTrainingKernels(tf: Tf, backendName: string): Registered
     wrap('Sum', (k) => leadingReduction(tf, k, false));
     wrap('Mean', (k) => leadingReduction(tf, k, true));
     wrap('FusedBatchNorm', (k) => batchNormOnHeap(tf, k));
+    wrap('Add', biasAdd);
     put(CLIP_GRAD, clipGradOnHeap());
     replaceGradients(tf);
     for (const [name, k] of Object.entries(crossentropyKernels())) put(name, k);

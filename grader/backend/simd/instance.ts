@@ -17,6 +17,7 @@ export interface SimdKernels {
   ch_acc_sqdev(x: i32, mean: i32, rows: i32, c: i32, acc: i32): void;
   ch_acc_grad(dy: i32, x: i32, mean: i32, rows: i32, c: i32, sdy: i32, sdyx: i32): void;
   ch_affine2(dy: i32, x: i32, k: i32, a: i32, b: i32, out: i32, rows: i32, c: i32): void;
+  ch_add(x: i32, b: i32, out: i32, rows: i32, c: i32): void;
 }
 
 /** The parts of BackendWasm this reaches into (stable through tfjs 4.x). */

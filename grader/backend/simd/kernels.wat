@@ -348,4 +348,30 @@
       (local.set $out (i32.add (local.get $out) (local.get $end)))
       (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
       (br $rnext))))
+
+  ;; out[r, ch] = x[r, ch] + b[ch]: a bias added to every row (stock wasm
+  ;; broadcasts element by element, computing each index).
+  (func (export "ch_add") (param $x i32) (param $b i32) (param $out i32) (param $rows i32) (param $c i32)
+    (local $o i32) (local $end4 i32) (local $end i32)
+    (local.set $end (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $end4 (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
+    (block $rdone (loop $rnext
+      (br_if $rdone (i32.eqz (local.get $rows)))
+      (local.set $o (i32.const 0))
+      (block $d4 (loop $n4
+        (br_if $d4 (i32.ge_u (local.get $o) (local.get $end4)))
+        (v128.store (i32.add (local.get $out) (local.get $o))
+          (f32x4.add (v128.load (i32.add (local.get $x) (local.get $o))) (v128.load (i32.add (local.get $b) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $n4)))
+      (block $d1 (loop $n1
+        (br_if $d1 (i32.ge_u (local.get $o) (local.get $end)))
+        (f32.store (i32.add (local.get $out) (local.get $o))
+          (f32.add (f32.load (i32.add (local.get $x) (local.get $o))) (f32.load (i32.add (local.get $b) (local.get $o)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 4)))
+        (br $n1)))
+      (local.set $x (i32.add (local.get $x) (local.get $end)))
+      (local.set $out (i32.add (local.get $out) (local.get $end)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $rnext))))
 )
