@@ -1,7 +1,8 @@
 // Training throughput, one fresh process per measurement (bench/train-one.ts):
-// LeNet-5 and a 784-128-10 MLP, one MNIST epoch at batch 128, on every
-// backend this machine has, stock and with this project's kernels, against
-// PyTorch CPU on the same machine when Debian's python3-torch is installed.
+// LeNet-5 and a 784-128-10 MLP, the second of two MNIST epochs at batch 128,
+// on every backend this machine has, stock and with this project's kernels,
+// against PyTorch CPU on the same machine when Debian's python3-torch is
+// installed (timed the same way, bench/torch_anchor.py).
 import { jsonFromChild } from './child.ts';
 import { ensureDatasetCache } from '../grader/data/image-dataset.ts';
 import { nativeAvailable } from '../grader/backend/resolve.ts';
