@@ -123,4 +123,12 @@ test('loss \'categoricalCrossentropy\': fit runs the fused loss on wasm, and sti
   assert.ok(!ranOwn.includes(CCE) && ranOwn.includes('Log'), 'a function loss runs as written');
 });
 
+test('the fused kernels refuse inputs whose shapes disagree (they are reachable through tf.engine().runKernel)', async () => {
+  await loadBackend(tf, 'wasm');
+  const a = tf.zeros([8]), b = tf.zeros([2]), s = tf.scalar(0.9);
+  assert.throws(() => tf.engine().runKernel(ADAM_KERNEL, { value: a, m: a, v: a, g: b, accBeta1: s, accBeta2: s }, { beta1: 0.9, beta2: 0.999, epsilon: 1e-7, learningRate: 0.1 }), /must be float32 of one size/);
+  assert.throws(() => tf.engine().runKernel(BN_GRAD, { dy: b, x: tf.zeros([4, 2]), mean: b, variance: b, gamma: b }, { varianceEpsilon: 1e-3 }), /dy must match x/);
+  assert.throws(() => tf.engine().runKernel(CCE, { target: tf.zeros([2, 3]), output: tf.zeros([2, 4]) }, { epsilon: 1e-7 }), /one shape/);
+});
+
 test.run();

@@ -24,9 +24,14 @@ export function adamKernel(): KernelFunc {
     const { beta1, beta2, epsilon, learningRate } = args.attrs as unknown as AdamAttrs;
     const backend = args.backend as unknown as WasmInternals;
     const simd = simdKernels(backend)!;
+    const size = (t: TF.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+    // The kernel writes where the shapes say: refuse inputs that disagree (it is reachable through tf.engine().runKernel).
+    if (![m!, v!, g!].every((t) => size(t) === size(value!) && t.dtype === 'float32') || size(accBeta1!) !== 1 || size(accBeta2!) !== 1) {
+      throw new Error(`${ADAM_KERNEL}: value, m, v and g must be float32 of one size, accBeta1/accBeta2 scalars`);
+    }
     const outs = [value!, m!, v!].map((t) => backend.makeOutput(t.shape, 'float32'));
     const at = (t: TF.TensorInfo) => heapOffset(backend, t);
-    const n = outs[0]!.shape.reduce((p, d) => p * d, 1);
+    const n = size(value!);
     simd.adam(at(value!), at(m!), at(v!), at(g!), at(outs[0]!), at(outs[1]!), at(outs[2]!), n, at(accBeta1!), at(accBeta2!),
       beta1, 1 - beta1, beta2, 1 - beta2, epsilon, -learningRate);
     return outs;

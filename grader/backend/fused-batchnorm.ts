@@ -55,6 +55,7 @@ function gradKernel(simd: SimdKernels): KernelFunc {
     const { varianceEpsilon: eps } = args.attrs as { varianceEpsilon: number };
     const backend = args.backend as unknown as WasmInternals;
     const c = x!.shape[x!.shape.length - 1]!, rows = sizeOf(x!) / c;
+    if (sizeOf(dy!) !== sizeOf(x!) || ![mean!, variance!, gamma!].every((t) => sizeOf(t) === c)) throw new Error(`${BN_GRAD}: dy must match x, and mean, variance, gamma have one value per channel`);
     const dx = backend.makeOutput(x!.shape, 'float32'), dgamma = backend.makeOutput([c], 'float32'), dbeta = backend.makeOutput([c], 'float32');
     const coef = backend.makeOutput([3 * c], 'float32'); // k, a, b
     try {

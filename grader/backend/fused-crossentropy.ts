@@ -22,7 +22,8 @@ export const CCE_GRAD = 'DlgradeCategoricalCrossentropyGrad';
 
 interface Rows { classes: number; rows: number; lo: number; hi: number }
 
-function rowsOf(output: TF.TensorInfo, epsilon: number): Rows {
+function rowsOf(output: TF.TensorInfo, epsilon: number, ...same: TF.TensorInfo[]): Rows {
+  if (same.some((t) => t.shape.reduce((p, d) => p * d, 1) !== output.shape.reduce((p, d) => p * d, 1))) throw new Error(`${CCE}: target and output must have one shape`);
   const classes = output.shape[output.shape.length - 1]!;
   const rows = classes === 0 ? 0 : output.shape.reduce((p, d) => p * d, 1) / classes;
   return { classes, rows, lo: Math.fround(epsilon), hi: Math.fround(1 - epsilon) };
@@ -32,7 +33,7 @@ function rowsOf(output: TF.TensorInfo, epsilon: number): Rows {
 function forward(): KernelFunc {
   return (args: Args) => {
     const { target, output } = args.inputs as { target: TF.TensorInfo; output: TF.TensorInfo };
-    const { rows, classes, lo, hi } = rowsOf(output, (args.attrs as { epsilon: number }).epsilon);
+    const { rows, classes, lo, hi } = rowsOf(output, (args.attrs as { epsilon: number }).epsilon, target);
     const backend = args.backend as unknown as WasmInternals;
     const loss = backend.makeOutput(output.shape.slice(0, -1), 'float32');
     const t = backend.typedArrayFromHeap(target), o = backend.typedArrayFromHeap(output), l = backend.typedArrayFromHeap(loss);
@@ -54,7 +55,8 @@ function forward(): KernelFunc {
 function backward(): KernelFunc {
   return (args: Args) => {
     const { dy, target, output } = args.inputs as { dy: TF.TensorInfo; target: TF.TensorInfo; output: TF.TensorInfo };
-    const { rows, classes, lo, hi } = rowsOf(output, (args.attrs as { epsilon: number }).epsilon);
+    const { rows, classes, lo, hi } = rowsOf(output, (args.attrs as { epsilon: number }).epsilon, target);
+    if (dy.shape.reduce((p, d) => p * d, 1) !== rows) throw new Error(`${CCE_GRAD}: dy must have one value per row`);
     const backend = args.backend as unknown as WasmInternals;
     const dTarget = backend.makeOutput(output.shape, 'float32'), dOutput = backend.makeOutput(output.shape, 'float32');
     const d = backend.typedArrayFromHeap(dy), t = backend.typedArrayFromHeap(target), o = backend.typedArrayFromHeap(output);
