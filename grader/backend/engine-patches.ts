@@ -1,8 +1,22 @@
 // Changes to the TF.js engine itself (one engine per copy of tfjs, patched
-// once): what no kernel or gradient registration can reach.
+// once): what no kernel or gradient registration can reach; and the one way
+// this project replaces a method of a TF.js class.
 import type * as TF from '@tensorflow/tfjs';
 
 type Tf = typeof TF;
+
+/**
+ * Replaces `proto[name]` with `make(stock)`, once: the stock method stays
+ * reachable as `proto.dlgradeStock` (the fused path falls back to it, tests
+ * compare with it), and registering again leaves the patch as it is.
+ */
+export function patchMethodOnce<F extends (this: never, ...args: never[]) => unknown>(proto: object, name: string, make: (stock: F) => F): void {
+  const p = proto as Record<string, F | undefined> & { dlgradeStock?: F };
+  if (p.dlgradeStock) return;
+  const stock = p[name]!;
+  p.dlgradeStock = stock;
+  p[name] = make(stock);
+}
 
 /**
  * A BatchNormalization layer built with scale=false (InceptionV3's, say) calls

@@ -7,7 +7,8 @@
 // gradient), the stock step runs.
 import type * as TF from '@tensorflow/tfjs';
 import { heapOffset, simdKernels } from './simd/instance.ts';
-import type { WasmInternals } from './wasm-heap.ts';
+import { heapOf, sizeOf } from './wasm-heap.ts';
+import { patchMethodOnce } from './engine-patches.ts';
 
 type Tf = typeof TF;
 type KernelFunc = TF.KernelConfig['kernelFunc'];
@@ -22,16 +23,15 @@ export function adamKernel(): KernelFunc {
   return (args: Args) => {
     const { value, m, v, g, accBeta1, accBeta2 } = args.inputs as Record<string, TF.TensorInfo>;
     const { beta1, beta2, epsilon, learningRate } = args.attrs as unknown as AdamAttrs;
-    const backend = args.backend as unknown as WasmInternals;
+    const backend = heapOf(args);
     const simd = simdKernels(backend)!;
-    const size = (t: TF.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
     // The kernel writes where the shapes say: refuse inputs that disagree (it is reachable through tf.engine().runKernel).
-    if (![m!, v!, g!].every((t) => size(t) === size(value!) && t.dtype === 'float32') || size(accBeta1!) !== 1 || size(accBeta2!) !== 1) {
+    if (![m!, v!, g!].every((t) => sizeOf(t) === sizeOf(value!) && t.dtype === 'float32') || sizeOf(accBeta1!) !== 1 || sizeOf(accBeta2!) !== 1) {
       throw new Error(`${ADAM_KERNEL}: value, m, v and g must be float32 of one size, accBeta1/accBeta2 scalars`);
     }
     const outs = [value!, m!, v!].map((t) => backend.makeOutput(t.shape, 'float32'));
     const at = (t: TF.TensorInfo) => heapOffset(backend, t);
-    const n = size(value!);
+    const n = sizeOf(value!);
     simd.adam(at(value!), at(m!), at(v!), at(g!), at(outs[0]!), at(outs[1]!), at(outs[2]!), n, at(accBeta1!), at(accBeta2!),
       beta1, 1 - beta1, beta2, 1 - beta2, epsilon, -learningRate);
     return outs;
@@ -49,11 +49,8 @@ type VariableGradients = TF.NamedTensorMap | { name: string; tensor: TF.Tensor }
 
 /** AdamOptimizer.applyGradients on wasm through the fused kernel; the same state (moments, accβ, iterations) as stock, so getWeights/setWeights and saving see no difference. */
 export function fuseAdam(tf: Tf): void {
-  const proto = tf.AdamOptimizer.prototype as unknown as { applyGradients(vg: VariableGradients): void; dlgradeStock?: (vg: VariableGradients) => void };
-  if (proto.dlgradeStock) return;
-  const stock = proto.applyGradients;
-  proto.dlgradeStock = stock;
-  proto.applyGradients = function (this: AdamState, vg: VariableGradients) {
+  type Apply = (this: AdamState, vg: VariableGradients) => void;
+  patchMethodOnce<Apply>(tf.AdamOptimizer.prototype, 'applyGradients', (stock) => function (this: AdamState, vg: VariableGradients) {
     const names = Array.isArray(vg) ? vg.map((v) => v.name) : Object.keys(vg);
     const gradientOf = (name: string, i: number) => (Array.isArray(vg) ? vg[i]!.tensor : vg[name]);
     const variables = tf.engine().registeredVariables;
@@ -83,5 +80,5 @@ export function fuseAdam(tf: Tf): void {
       this.accBeta2.assign(tf.mul(this.accBeta2, this.beta2));
     });
     this.incrementIterations();
-  };
+  });
 }

@@ -14,7 +14,8 @@
 import type * as TF from '@tensorflow/tfjs';
 import { heapOffset, simdKernels, type SimdKernels } from './simd/instance.ts';
 import { channelSums } from './simd/channel-sums.ts';
-import type { WasmInternals } from './wasm-heap.ts';
+import { heapOf, sizeOf } from './wasm-heap.ts';
+import { patchMethodOnce } from './engine-patches.ts';
 
 type Tf = typeof TF;
 type KernelFunc = TF.KernelConfig['kernelFunc'];
@@ -23,13 +24,11 @@ type Args = Parameters<KernelFunc>[0];
 export const BN_MOMENTS = 'DlgradeBatchMoments';
 export const BN_GRAD = 'DlgradeBatchNormGrad';
 
-const sizeOf = (t: TF.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
-
 /** Inputs x [..., c]; outputs the batch mean and (biased) variance over every axis but the last, as tf.moments. */
 function momentsKernel(simd: SimdKernels): KernelFunc {
   return (args: Args) => {
     const { x } = args.inputs as { x: TF.TensorInfo };
-    const backend = args.backend as unknown as WasmInternals;
+    const backend = heapOf(args);
     const c = x.shape[x.shape.length - 1]!, rows = sizeOf(x) / c;
     const mean = backend.makeOutput([c], 'float32'), variance = backend.makeOutput([c], 'float32');
     const X = heapOffset(backend, x);
@@ -53,7 +52,7 @@ function gradKernel(simd: SimdKernels): KernelFunc {
   return (args: Args) => {
     const { dy, x, mean, variance, gamma } = args.inputs as Record<string, TF.TensorInfo>;
     const { varianceEpsilon: eps } = args.attrs as { varianceEpsilon: number };
-    const backend = args.backend as unknown as WasmInternals;
+    const backend = heapOf(args);
     const c = x!.shape[x!.shape.length - 1]!, rows = sizeOf(x!) / c;
     if (sizeOf(dy!) !== sizeOf(x!) || ![mean!, variance!, gamma!].every((t) => sizeOf(t) === c)) throw new Error(`${BN_GRAD}: dy must match x, and mean, variance, gamma have one value per channel`);
     const dx = backend.makeOutput(x!.shape, 'float32'), dgamma = backend.makeOutput([c], 'float32'), dbeta = backend.makeOutput([c], 'float32');
@@ -115,11 +114,7 @@ export function fuseBatchNormTraining(tf: Tf): void {
   // The class from the serialization registry: building a layer to reach it would take the name batch_normalization_1 from the student's.
   const registered = tf.serialization.SerializationMap.getMap().classNameMap['BatchNormalization'] as unknown as [{ prototype: object }] | undefined;
   if (!registered) return;
-  const proto = registered[0].prototype as { call: Call; dlgradeStock?: Call };
-  if (proto.dlgradeStock) return;
-  const stock = proto.call;
-  proto.dlgradeStock = stock;
-  proto.call = function (this: BatchNormLayer, inputs, kwargs) {
+  patchMethodOnce<Call>(registered[0].prototype, 'call', (stock) => function (this: BatchNormLayer, inputs, kwargs) {
     const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
     const fusable = kwargs?.training === true && x !== undefined && x.dtype === 'float32' && x.rank >= 2 &&
       (this.axis === -1 || this.axis === x.rank - 1) && this.gamma != null && this.beta != null &&
@@ -136,5 +131,5 @@ export function fuseBatchNormTraining(tf: Tf): void {
       }
       return normed;
     });
-  };
+  });
 }

@@ -10,7 +10,8 @@
 // after compile; the checks fit() makes of targets against the loss run on
 // the stock function compile recorded for them, and saving keeps the name.
 import type * as TF from '@tensorflow/tfjs';
-import type { WasmInternals } from './wasm-heap.ts';
+import { heapOf, sizeOf } from './wasm-heap.ts';
+import { patchMethodOnce } from './engine-patches.ts';
 
 type Tf = typeof TF;
 type KernelFunc = TF.KernelConfig['kernelFunc'];
@@ -23,9 +24,9 @@ export const CCE_GRAD = 'DlgradeCategoricalCrossentropyGrad';
 interface Rows { classes: number; rows: number; lo: number; hi: number }
 
 function rowsOf(output: TF.TensorInfo, epsilon: number, ...same: TF.TensorInfo[]): Rows {
-  if (same.some((t) => t.shape.reduce((p, d) => p * d, 1) !== output.shape.reduce((p, d) => p * d, 1))) throw new Error(`${CCE}: target and output must have one shape`);
+  if (same.some((t) => sizeOf(t) !== sizeOf(output))) throw new Error(`${CCE}: target and output must have one shape`);
   const classes = output.shape[output.shape.length - 1]!;
-  const rows = classes === 0 ? 0 : output.shape.reduce((p, d) => p * d, 1) / classes;
+  const rows = classes === 0 ? 0 : sizeOf(output) / classes;
   return { classes, rows, lo: Math.fround(epsilon), hi: Math.fround(1 - epsilon) };
 }
 
@@ -34,7 +35,7 @@ function forward(): KernelFunc {
   return (args: Args) => {
     const { target, output } = args.inputs as { target: TF.TensorInfo; output: TF.TensorInfo };
     const { rows, classes, lo, hi } = rowsOf(output, (args.attrs as { epsilon: number }).epsilon, target);
-    const backend = args.backend as unknown as WasmInternals;
+    const backend = heapOf(args);
     const loss = backend.makeOutput(output.shape.slice(0, -1), 'float32');
     const t = backend.typedArrayFromHeap(target), o = backend.typedArrayFromHeap(output), l = backend.typedArrayFromHeap(loss);
     for (let r = 0, base = 0; r < rows; r++, base += classes) {
@@ -56,8 +57,8 @@ function backward(): KernelFunc {
   return (args: Args) => {
     const { dy, target, output } = args.inputs as { dy: TF.TensorInfo; target: TF.TensorInfo; output: TF.TensorInfo };
     const { rows, classes, lo, hi } = rowsOf(output, (args.attrs as { epsilon: number }).epsilon, target);
-    if (dy.shape.reduce((p, d) => p * d, 1) !== rows) throw new Error(`${CCE_GRAD}: dy must have one value per row`);
-    const backend = args.backend as unknown as WasmInternals;
+    if (sizeOf(dy) !== rows) throw new Error(`${CCE_GRAD}: dy must have one value per row`);
+    const backend = heapOf(args);
     const dTarget = backend.makeOutput(output.shape, 'float32'), dOutput = backend.makeOutput(output.shape, 'float32');
     const d = backend.typedArrayFromHeap(dy), t = backend.typedArrayFromHeap(target), o = backend.typedArrayFromHeap(output);
     const dt = backend.typedArrayFromHeap(dTarget), dO = backend.typedArrayFromHeap(dOutput);
@@ -112,13 +113,9 @@ function byName(loss: TF.ModelCompileArgs['loss'], outputNames: string[]): boole
 
 /** LayersModel.compile, then the categorical cross-entropy losses it resolved swapped for the fused one. */
 export function fuseCrossentropyLoss(tf: Tf): void {
-  const proto = tf.LayersModel.prototype as unknown as { compile: Compile; dlgradeStock?: Compile };
-  if (proto.dlgradeStock) return;
-  const stock = proto.compile;
-  proto.dlgradeStock = stock;
-  proto.compile = function (this: CompiledModel, args: TF.ModelCompileArgs) {
+  patchMethodOnce<Compile>(tf.LayersModel.prototype, 'compile', (stock) => function (this: CompiledModel, args: TF.ModelCompileArgs) {
     stock.call(this, args);
     const fuse = byName(args.loss, this.outputNames);
     if (fuse.some(Boolean)) this.lossFunctions = this.lossFunctions.map((fn, i) => (fuse[i] ? fusedLoss(tf, fn) : fn));
-  };
+  });
 }

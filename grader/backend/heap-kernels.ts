@@ -18,15 +18,13 @@
 // the fallback where the SIMD module does not load. Views go stale when the
 // heap grows (any makeOutput): take them after allocating.
 import type * as TF from '@tensorflow/tfjs';
-import type { WasmInternals } from './wasm-heap.ts';
+import { heapOf, sizeOf, type WasmInternals } from './wasm-heap.ts';
 import { heapOffset, simdKernels } from './simd/instance.ts';
 
 type Tf = typeof TF;
 type KernelFunc = TF.KernelConfig['kernelFunc'];
 type Args = Parameters<KernelFunc>[0];
 
-const heapOf = (args: Args) => args.backend as unknown as WasmInternals;
-const sizeOf = (t: TF.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
 
 /**
  * Tile as block copies: the innermost axis copies its row, then every axis
@@ -120,10 +118,17 @@ type Pair = number | [number, number];
 interface DepthwiseAttrs { strides: Pair; dilations: Pair; pad: 'valid' | 'same' | number | TF.backend_util.ExplicitPadding; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
 
 /**
- * DepthwiseConv2dNativeBackpropFilter in one pass over the heap:
+ * Output positions o in [0, outSize) whose input position o·stride + off lies
+ * in [0, inSize): worked out once per tap instead of tested per position.
+ */
+function validRange(off: number, stride: number, inSize: number, outSize: number): [number, number] {
+  return [Math.max(0, Math.ceil(-off / stride)), Math.min(outSize, Math.floor((inSize - 1 - off) / stride) + 1)];
+}
+
+/**
+ * DepthwiseConv2dNativeBackpropFilter on the heap:
  * dW[i, j, c·m + k] = Σ x[n, y·s + i·d − top, x·s + j·d − left, c] · dy[n, y, x, c·m + k],
- * each tap's row of channels accumulated in float64, with the valid output
- * columns of each row worked out once instead of tested per tap.
+ * per tap one SIMD pass (depth multiplier 1), else a JS pass accumulating in float64.
  */
 export function depthwiseFilterOnHeap(tf: Tf): KernelFunc {
   return (args: Args) => {
@@ -144,10 +149,10 @@ export function depthwiseFilterOnHeap(tf: Tf): KernelFunc {
       const B = 4 * c, xRow = w * B, dRow = ow * B;
       for (let i = 0; i < kh; i++) {
         const yOff = i * dh - top;
-        const oy0 = Math.max(0, Math.ceil(-yOff / sh)), oy1 = Math.min(oh, Math.floor((h - 1 - yOff) / sh) + 1);
+        const [oy0, oy1] = validRange(yOff, sh, h, oh);
         for (let j = 0; j < kw; j++) {
           const xOff = j * dw - left, tap = at(out) + (i * kw + j) * B;
-          const ox0 = Math.max(0, Math.ceil(-xOff / sw)), ox1 = Math.min(ow, Math.floor((w - 1 - xOff) / sw) + 1);
+          const [ox0, ox1] = validRange(xOff, sw, w, ow);
           if (oy1 <= oy0 || ox1 <= ox0) { os.fill(0, (i * kw + j) * c, (i * kw + j + 1) * c); continue; }
           simd.dw_filter_tap(at(x) + (oy0 * sh + yOff) * xRow + (ox0 * sw + xOff) * B, at(dy) + oy0 * dRow + ox0 * B, tap, c,
             n, oy1 - oy0, ox1 - ox0, h * xRow, sh * xRow, sw * B, oh * dRow, dRow, B);
@@ -155,46 +160,12 @@ export function depthwiseFilterOnHeap(tf: Tf): KernelFunc {
       }
       return out;
     }
-    if (m === 1 && kw === 3 && dw === 1) {
-      // MobileNet's case: the three taps of a filter row in one loop, so dy is read once for them (~1.5× faster).
-      const a0 = new Float64Array(c), a1 = new Float64Array(c), a2 = new Float64Array(c);
-      for (let i = 0; i < kh; i++) {
-        a0.fill(0); a1.fill(0); a2.fill(0);
-        for (let b = 0; b < n; b++) {
-          for (let oy = 0; oy < oh; oy++) {
-            const y = oy * sh + i * dh - top;
-            if (y < 0 || y >= h) continue;
-            const xRow = (b * h + y) * w, dRow = (b * oh + oy) * ow;
-            for (let ox = 0; ox < ow; ox++) {
-              const x0 = ox * sw - left, dp = (dRow + ox) * c, xp = (xRow + x0) * c; // tap j reads column x0 + j
-              if (x0 >= 0 && x0 + 2 < w) {
-                for (let ch = 0; ch < c; ch++) {
-                  const d = ds[dp + ch]!;
-                  a0[ch]! += xs[xp + ch]! * d;
-                  a1[ch]! += xs[xp + c + ch]! * d;
-                  a2[ch]! += xs[xp + 2 * c + ch]! * d;
-                }
-              } else {
-                if (x0 >= 0 && x0 < w) for (let ch = 0; ch < c; ch++) a0[ch]! += xs[xp + ch]! * ds[dp + ch]!;
-                if (x0 + 1 >= 0 && x0 + 1 < w) for (let ch = 0; ch < c; ch++) a1[ch]! += xs[xp + c + ch]! * ds[dp + ch]!;
-                if (x0 + 2 >= 0 && x0 + 2 < w) for (let ch = 0; ch < c; ch++) a2[ch]! += xs[xp + 2 * c + ch]! * ds[dp + ch]!;
-              }
-            }
-          }
-        }
-        os.set(a0, i * 3 * c);
-        os.set(a1, (i * 3 + 1) * c);
-        os.set(a2, (i * 3 + 2) * c);
-      }
-      return out;
-    }
     const acc = new Float64Array(cm);
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         acc.fill(0);
-        // Output columns whose input column ox·sw + j·dw − left lies in [0, w).
         const off = j * dw - left;
-        const ox0 = Math.max(0, Math.ceil(-off / sw)), ox1 = Math.min(ow, Math.floor((w - 1 - off) / sw) + 1);
+        const [ox0, ox1] = validRange(off, sw, w, ow);
         for (let b = 0; b < n; b++) {
           for (let oy = 0; oy < oh; oy++) {
             const y = oy * sh + i * dh - top;
@@ -202,8 +173,7 @@ export function depthwiseFilterOnHeap(tf: Tf): KernelFunc {
             const xRow = (b * h + y) * w, dRow = (b * oh + oy) * ow;
             for (let ox = ox0; ox < ox1; ox++) {
               const xp = (xRow + ox * sw + off) * c, dp = (dRow + ox) * cm;
-              if (m === 1) for (let ch = 0; ch < c; ch++) acc[ch]! += xs[xp + ch]! * ds[dp + ch]!;
-              else for (let ch = 0; ch < c; ch++) for (let k = 0, v = xs[xp + ch]!; k < m; k++) acc[ch * m + k]! += v * ds[dp + ch * m + k]!;
+              for (let ch = 0; ch < c; ch++) for (let k = 0, v = xs[xp + ch]!; k < m; k++) acc[ch * m + k]! += v * ds[dp + ch * m + k]!;
             }
           }
         }

@@ -110,28 +110,29 @@ function gatherRows(tf: Tf, gather: KernelFunc): KernelFunc {
   };
 }
 
+/** The kernel's input x itself as its output, by reference count (tensors are immutable): no copy. */
+function shareInput(args: Args): TF.TensorInfo {
+  const { x } = args.inputs as { x: TF.TensorInfo };
+  (args.backend as TF.KernelBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 /**
- * The engine saves every tensor a gradient needs through Identity, and wasm's
- * Identity copies: a custom loop that gathers batches from a 157 MB dataset
- * copied all of it twice per step. Tensors are immutable, so share the data
- * by reference count, as the cpu and webgl backends do; strings keep the copy.
+ * tf.clone runs Identity, as do the engine's saved copies for a gradient of a
+ * gradient (engine-patches.ts shares the others without a kernel); wasm's
+ * Identity copies: a custom loop gathering batches from a 157 MB dataset once
+ * copied all of it twice per step. Share the data, as the cpu and webgl
+ * backends do; strings keep the copy.
  */
 function identityShared(copy: KernelFunc): KernelFunc {
-  return (args: Args) => {
-    const { x } = args.inputs as { x: TF.TensorInfo };
-    if (x.dtype === 'string') return copy(args);
-    (args.backend as TF.KernelBackend).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
+  return (args: Args) => ((args.inputs as { x: TF.TensorInfo }).x.dtype === 'string' ? copy(args) : shareInput(args));
 }
 
 /** Cast to the dtype a tensor already has (tf.moments casts every activation it reads): shared like Identity, not copied. */
 function castShared(cast: KernelFunc): KernelFunc {
   return (args: Args) => {
-    const { x } = args.inputs as { x: TF.TensorInfo };
-    if (x.dtype === 'string' || x.dtype !== (args.attrs as { dtype: string }).dtype) return cast(args);
-    (args.backend as TF.KernelBackend).incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    const { dtype } = (args.inputs as { x: TF.TensorInfo }).x;
+    return dtype === 'string' || dtype !== (args.attrs as { dtype: string }).dtype ? cast(args) : shareInput(args);
   };
 }
 

@@ -10,6 +10,12 @@ export interface WasmInternals {
   typedArrayFromHeap(t: TF.TensorInfo): TF.TypedArray;
 }
 
+/** The wasm backend a kernel runs on, as its internals. */
+export const heapOf = (args: { backend: unknown }) => args.backend as WasmInternals;
+
+/** Number of elements of a kernel's TensorInfo. */
+export const sizeOf = (t: { shape: readonly number[] }) => t.shape.reduce((p, d) => p * d, 1);
+
 /**
  * A float32 tensor written in place: on wasm straight into the heap, with no
  * JS-side array of 4 bytes per value (157 MB for 50,000 MNIST images); on
