@@ -3,7 +3,7 @@
 // hands Emscripten's pthread workers blob: URLs, which Node's Worker refuses.
 // Here the worker script goes to a file, and it loads the threaded module
 // from the package's own wasm-out/ instead of a blob. Call before setBackend.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import type * as TF from '@tensorflow/tfjs';
 export function enableWasmThreads(tf: typeof TF, threads: number, setThreadsCount: (n: number) => void): void {
   const main = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
   const dir = mkdtempSync(join(tmpdir(), 'dlgrade-wasm-threads-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // the workers read it until then
   const texts = new WeakMap<Blob, string>();
   const NativeBlob = globalThis.Blob;
   globalThis.Blob = class extends NativeBlob {
